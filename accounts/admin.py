@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import IcsMembership, IntegratedCareSystem, Invitation, Membership, Organisation, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password", "full_name")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    filter_horizontal = ()
+    list_filter = ["is_active", "is_superuser"]
+
+
+@admin.register(IntegratedCareSystem)
+class IntegratedCareSystemAdmin(admin.ModelAdmin):
+    list_display = ["ods_code", "name", "region"]
+    search_fields = ["ods_code", "name"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["ods_code", "name", "ics"]
+    list_select_related = ["ics"]
+    search_fields = ["ods_code", "name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_select_related = ["user", "organisation"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(IcsMembership)
+class IcsMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "ics", "role"]
+    list_select_related = ["user", "ics"]
+    autocomplete_fields = ["user", "ics"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "organisation", "role", "created_at", "accepted_at", "revoked_at"]
+    list_select_related = ["organisation"]
+    readonly_fields = ["organisation"]

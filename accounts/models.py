@@ -1,0 +1,185 @@
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .permissions import IcsRole, Role
+from .scoping import TenantManager
+
+ics_ods_code_validator = RegexValidator(
+    r"^Q[A-Z0-9]{2}$", "Enter an ICS ODS code: Q followed by 2 letters or numbers, like QWE."
+)
+trust_ods_code_validator = RegexValidator(
+    r"^R[A-Z0-9]{1,4}$", "Enter a trust ODS code: R followed by up to 4 letters or numbers, like RJ1."
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person, identified by email. What they may see comes from their memberships."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class IntegratedCareSystem(models.Model):
+    ods_code = models.CharField("ODS code", max_length=3, unique=True,
+                                validators=[ics_ods_code_validator])
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "integrated care system"
+
+    def __str__(self):
+        return self.name
+
+
+class Organisation(models.Model):
+    """An NHS trust: the tenant."""
+
+    ods_code = models.CharField("ODS code", max_length=5, unique=True,
+                                validators=[trust_ods_code_validator])
+    name = models.CharField(max_length=200)
+    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.PROTECT,
+                            related_name="organisations", verbose_name="ICS")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_trust"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+
+class IcsMembership(models.Model):
+    """An ICS-level membership: sees aggregates of the trusts in the ICS."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ics_memberships")
+    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.CASCADE,
+                            related_name="memberships")
+    role = models.CharField(max_length=32, choices=IcsRole.choices, default=IcsRole.ICS_LEAD)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["ics__name"]
+        verbose_name = "ICS membership"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ics"], name="one_membership_per_ics"),
+            models.CheckConstraint(condition=models.Q(role__in=IcsRole.values),
+                                   name="ics_membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.ics}"
+
+
+def _new_token():
+    return secrets.token_urlsafe(32)
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=14)
+
+
+class Invitation(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
+                                   related_name="invitations_sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_default_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager()
+    # The accept link looks an invitation up by its secret token, before any tenant is known.
+    unscoped = models.Manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organisation", Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email_per_trust",
+            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email} to {self.organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

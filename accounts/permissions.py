@@ -1,0 +1,71 @@
+"""The one place that maps a role to what it can do.
+
+Views ask for a capability (``Capability.MANAGE_PRODUCTS``), never for a role, so changing who may
+do what is an edit to this file alone.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", "Organisation admin"
+    PRODUCT_MANAGER = "product_manager", "Product manager"
+    CLINICAL_SAFETY_OFFICER = "clinical_safety_officer", "Clinical safety officer"
+    CONTRIBUTOR = "contributor", "Contributor (clinician)"
+    VIEWER = "viewer", "Viewer"
+
+
+class IcsRole(models.TextChoices):
+    ICS_LEAD = "ics_lead", "ICS lead"
+
+
+class Capability(models.TextChoices):
+    VIEW_TRUST_HOME = "view_trust_home"
+    VIEW_DASHBOARDS = "view_dashboards"
+    VIEW_PRODUCTS = "view_products"
+    MANAGE_PRODUCTS = "manage_products"
+    MANAGE_CONTRACTS = "manage_contracts"
+    IMPORT_USAGE = "import_usage"
+    TRIAGE_FEEDBACK = "triage_feedback"
+    SUBMIT_FEEDBACK = "submit_feedback"
+    MANAGE_ROADMAPS = "manage_roadmaps"
+    VIEW_SHARED_ROADMAPS = "view_shared_roadmaps"
+    MANAGE_SAFETY = "manage_safety"
+    MANAGE_MEMBERS = "manage_members"
+    VIEW_ICS_DASHBOARDS = "view_ics_dashboards"
+
+
+_READ = {Capability.VIEW_TRUST_HOME, Capability.VIEW_DASHBOARDS, Capability.VIEW_PRODUCTS}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ORG_ADMIN: frozenset(set(Capability) - {Capability.VIEW_ICS_DASHBOARDS}),
+    Role.PRODUCT_MANAGER: frozenset(
+        _READ
+        | {
+            Capability.MANAGE_PRODUCTS,
+            Capability.MANAGE_CONTRACTS,
+            Capability.IMPORT_USAGE,
+            Capability.TRIAGE_FEEDBACK,
+            Capability.SUBMIT_FEEDBACK,
+            Capability.MANAGE_ROADMAPS,
+            Capability.VIEW_SHARED_ROADMAPS,
+        }
+    ),
+    Role.CLINICAL_SAFETY_OFFICER: frozenset(
+        _READ | {Capability.MANAGE_SAFETY, Capability.SUBMIT_FEEDBACK, Capability.VIEW_SHARED_ROADMAPS}
+    ),
+    Role.CONTRIBUTOR: frozenset(
+        {
+            Capability.VIEW_TRUST_HOME,
+            Capability.VIEW_PRODUCTS,
+            Capability.SUBMIT_FEEDBACK,
+            Capability.VIEW_SHARED_ROADMAPS,
+        }
+    ),
+    Role.VIEWER: frozenset(_READ),
+    IcsRole.ICS_LEAD: frozenset({Capability.VIEW_ICS_DASHBOARDS, Capability.VIEW_SHARED_ROADMAPS}),
+}
+
+
+def role_can(role: str | None, capability: str) -> bool:
+    return role is not None and capability in ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,98 @@
+"""Fail-closed tenant scoping, in the style of django-scopes.
+
+Every tenant-owned model uses :class:`TenantManager`. Querying it outside a ``scope(...)`` block
+raises :class:`ScopeError` instead of silently returning every trust's rows. Views enter the scope
+through the tenant decorator; Celery tasks and management commands enter it explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class ScopeError(RuntimeError):
+    """A tenant model was queried without an organisation scope."""
+
+
+@dataclass(frozen=True)
+class _Scope:
+    organisation_ids: frozenset[int] | None  # None means "scoping disabled"
+
+
+_current: ContextVar[_Scope | None] = ContextVar("tenant_scope", default=None)
+
+
+@contextlib.contextmanager
+def scope(*, organisation=None, organisations=None):
+    """Limit tenant queries to one organisation (or an explicit set, for ICS aggregates)."""
+    if organisation is None and organisations is None:
+        raise ScopeError("scope() needs an organisation (or a set of them, possibly empty).")
+    ids: set[int] = set()
+    if organisation is not None:
+        ids.add(organisation.pk)
+    if organisations is not None:
+        ids.update(org.pk if hasattr(org, "pk") else int(org) for org in organisations)
+    token = _current.set(_Scope(frozenset(ids)))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def scopes_disabled():
+    """For superuser admin, migrations, and whole-database jobs only."""
+    token = _current.set(_Scope(None))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_organisation_ids() -> frozenset[int] | None:
+    active = _current.get()
+    if active is None:
+        raise ScopeError("No tenant scope is active.")
+    return active.organisation_ids
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Default manager of tenant models: filters to the active scope, refuses without one."""
+
+    organisation_field = "organisation"
+
+    def get_queryset(self):
+        active = _current.get()
+        if active is None:
+            raise ScopeError(
+                f"{self.model.__name__} was queried outside a tenant scope; "
+                "wrap the query in accounts.scoping.scope(organisation=...)."
+            )
+        queryset = super().get_queryset()
+        if active.organisation_ids is None:
+            return queryset
+        return queryset.filter(**{f"{self.organisation_field}__in": active.organisation_ids})
+
+
+class TenantModel(models.Model):
+    """Abstract base: an ``organisation`` FK and the fail-closed manager."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = TenantManager()
+    # Explicit escape hatch for superuser admin and whole-database jobs; related-object access
+    # (``record.product``) goes through Django's plain base manager, so stays unaffected.
+    unscoped = models.Manager()
+
+    class Meta:
+        abstract = True

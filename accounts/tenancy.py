@@ -1,0 +1,84 @@
+"""The one place that resolves the tenant from the URL and the user's membership.
+
+``/o/<ods_code>/...`` views are wrapped in :func:`organisation_view`, ``/ics/<ods_code>/...`` views
+in :func:`ics_view`. A user who is not a member gets 404, exactly like a missing object, so URLs are
+no oracle for which trusts exist. Inside the view the tenant scope is active, so every tenant query
+is filtered to the organisation.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import IcsMembership, Membership, Organisation
+from .permissions import role_can
+from .scoping import scope
+
+SESSION_ORGANISATION_KEY = "current_organisation"
+
+
+def _membership_for(user, ods_code) -> Membership:
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organisation", "organisation__ics")
+        .filter(user=user, organisation__ods_code=ods_code)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def organisation_view(capability: str):
+    """Resolve ``request.organisation`` and ``request.role``; require ``capability``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, ods_code, *args, **kwargs):
+            membership = _membership_for(request.user, ods_code)
+            if not role_can(membership.role, capability):
+                raise PermissionDenied
+            request.organisation = membership.organisation
+            request.membership = membership
+            request.role = membership.role
+            request.session[SESSION_ORGANISATION_KEY] = membership.organisation.ods_code
+            with scope(organisation=membership.organisation):
+                return view(request, *args, **kwargs)
+
+        wrapped.tenant_kind = "organisation"
+        return wrapped
+
+    return decorator
+
+
+def ics_view(capability: str):
+    """Resolve ``request.ics`` for an ICS-level member; scope covers the ICS's trusts."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, ods_code, *args, **kwargs):
+            if not request.user.is_authenticated:
+                raise Http404
+            membership = (
+                IcsMembership.objects.select_related("ics")
+                .filter(user=request.user, ics__ods_code=ods_code)
+                .first()
+            )
+            if membership is None or not role_can(membership.role, capability):
+                raise Http404
+            request.ics = membership.ics
+            request.ics_membership = membership
+            request.role = membership.role
+            trust_ids = list(
+                Organisation.objects.filter(ics=membership.ics).values_list("pk", flat=True)
+            )
+            with scope(organisations=trust_ids):
+                return view(request, *args, **kwargs)
+
+        wrapped.tenant_kind = "ics"
+        return wrapped
+
+    return decorator
+

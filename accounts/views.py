@@ -1,0 +1,172 @@
+from urllib.parse import urlencode
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.forms import add_validation_error
+
+from .adapters import SESSION_INVITATION_KEY
+from .forms import InviteForm, OrganisationSwitchForm, RoleForm
+from .models import Invitation, Membership, User
+from .permissions import Capability
+from .selectors import (
+    ics_memberships_for_user,
+    invitation_by_token,
+    member_of,
+    members_of,
+    memberships_for_user,
+    open_invitations,
+)
+from .services import accept_invitation, change_role, invite_member, revoke_invitation
+from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
+
+
+def health(request):
+    """Liveness and database readiness, for load balancers and docker compose."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def home(request):
+    """Send a signed-in user to where they work: their last trust, only trust, or the chooser."""
+    memberships = list(memberships_for_user(request.user))
+    ics_memberships = list(ics_memberships_for_user(request.user))
+    last = request.session.get(SESSION_ORGANISATION_KEY)
+    for membership in memberships:
+        if membership.organisation.ods_code == last:
+            return redirect("trust_home", ods_code=last)
+    if len(memberships) == 1 and not ics_memberships:
+        return redirect("trust_home", ods_code=memberships[0].organisation.ods_code)
+    if len(ics_memberships) == 1 and not memberships:
+        return redirect("ics_home", ods_code=ics_memberships[0].ics.ods_code)
+    return redirect("organisation_switch")
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_switch(request):
+    memberships = list(memberships_for_user(request.user))
+    ics_memberships = list(ics_memberships_for_user(request.user))
+    form = OrganisationSwitchForm(
+        request.POST or None, memberships=memberships, ics_memberships=ics_memberships
+    )
+    if request.method == "POST" and form.is_valid():
+        kind, ods_code = form.cleaned_data["organisation"].split(":", 1)
+        if kind == "ics":
+            return redirect("ics_home", ods_code=ods_code)
+        return redirect("trust_home", ods_code=ods_code)
+    return render(
+        request,
+        "accounts/organisation_switch.html",
+        {"form": form, "has_any": bool(memberships or ics_memberships)},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_view(Capability.VIEW_TRUST_HOME)
+def trust_home(request):
+    return render(request, "accounts/trust_home.html")
+
+
+@ics_view(Capability.VIEW_ICS_DASHBOARDS)
+def ics_home(request):
+    trusts = request.ics.organisations.order_by("name")
+    return render(request, "accounts/ics_home.html", {"trusts": trusts})
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+def member_list(request):
+    return render(
+        request,
+        "accounts/member_list.html",
+        {
+            "members": members_of(request.organisation),
+            "invitations": open_invitations(),
+        },
+    )
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_invite(request):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invite_member(
+                organisation=request.organisation,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("member_list", ods_code=request.organisation.ods_code)
+    return render(request, "accounts/member_invite.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_role(request, membership_id):
+    try:
+        membership = member_of(request.organisation, membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    form = RoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_role(membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+            return redirect("member_list", ods_code=request.organisation.ods_code)
+    return render(request, "accounts/member_role.html", {"form": form, "membership": membership},
+                  status=400 if form.errors else 200)
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_POST
+def invitation_revoke(request, invitation_id):
+    try:
+        invitation = open_invitations().get(pk=invitation_id)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    revoke_invitation(invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("member_list", ods_code=request.organisation.ods_code)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    """The link in the invitation email. Works signed in or out; never reveals other data."""
+    invitation = invitation_by_token(token)
+    if invitation is None or not invitation.is_open:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                accept_invitation(invitation=invitation, user=request.user)
+            except ValidationError as error:
+                return render(request, "accounts/invitation_accept.html",
+                              {"invitation": invitation, "error": " ".join(error.messages)},
+                              status=400)
+            messages.success(request, f"You have joined {invitation.organisation.name}.")
+            return redirect("trust_home", ods_code=invitation.organisation.ods_code)
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+    request.session[SESSION_INVITATION_KEY] = invitation.token
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        messages.info(request, "Sign in to accept your invitation.")
+        return redirect("account_login")
+    # They reached this page from the emailed link, so the address is proven.
+    get_adapter(request).stash_verified_email(request, invitation.email)
+    return redirect(f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}")

@@ -1,0 +1,1 @@
+# Roadmap items arrive with the roadmaps issue.

@@ -1,0 +1,99 @@
+import factory
+from allauth.account.models import EmailAddress
+from factory.django import DjangoModelFactory
+
+from accounts.models import IcsMembership, IntegratedCareSystem, Invitation, Membership, Organisation, User
+from accounts.permissions import Role
+from portfolio.models import Capability, Product, Supplier
+
+PASSWORD = "correct-horse-battery-staple"
+_ODS_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class TenantFactory(DjangoModelFactory):
+    """Tenant models refuse unscoped queries; factories write through the explicit manager."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class.unscoped
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class IcsFactory(DjangoModelFactory):
+    class Meta:
+        model = IntegratedCareSystem
+
+    ods_code = factory.Sequence(lambda n: "Q" + _ODS_CHARS[n // 36 % 36] + _ODS_CHARS[n % 36])
+    name = factory.Sequence(lambda n: f"Test ICS {n}")
+    region = "Test region"
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    ods_code = factory.Sequence(lambda n: f"R{n:04d}")
+    name = factory.Sequence(lambda n: f"Test Trust {n} NHS Foundation Trust")
+    ics = factory.SubFactory(IcsFactory)
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.PRODUCT_MANAGER
+
+
+class IcsMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = IcsMembership
+
+    user = factory.SubFactory(UserFactory)
+    ics = factory.SubFactory(IcsFactory)
+
+
+class InvitationFactory(TenantFactory):
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.CONTRIBUTOR
+
+
+class SupplierFactory(DjangoModelFactory):
+    class Meta:
+        model = Supplier
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Supplier {n} Ltd")
+
+
+class ProductFactory(TenantFactory):
+    class Meta:
+        model = Product
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Product {n}")
+    capability = Capability.EPR
+    supplier = factory.SubFactory(SupplierFactory)
