@@ -23,8 +23,13 @@ TRUSTS = [
     ("RZ5", "Southvale Coast NHS Trust", "QZ2"),
     ("RZ6", "Southvale Children's Hospital NHS Foundation Trust", "QZ2"),
 ]
-SUPPLIERS = ["Meridian Health Systems", "Caretech Digital", "OpenClinic Software", "Northgate Analytics",
-             "WardView Ltd"]
+SUPPLIERS = [
+    "Meridian Health Systems",
+    "Caretech Digital",
+    "OpenClinic Software",
+    "Northgate Analytics",
+    "WardView Ltd",
+]
 PRODUCTS = [
     ("Meridian EPR", Capability.EPR, "Meridian Health Systems"),
     ("MedChart EPMA", Capability.EPMA, "Caretech Digital"),
@@ -44,7 +49,9 @@ ROLE_SLUGS = {
 
 
 def _user(email: str, full_name: str, **extra) -> User:
-    user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, **extra})
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"full_name": full_name, **extra}
+    )
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
@@ -68,13 +75,18 @@ def load_demo_world() -> list[tuple[str, str]]:
         trust, _ = Organisation.objects.update_or_create(
             ods_code=code, defaults={"name": name, "ics": icss[ics_code]}
         )
-        roles = list(ROLE_SLUGS) if index == 0 else [Role.ORG_ADMIN, Role.PRODUCT_MANAGER,
-                                                     Role.CONTRIBUTOR]
+        roles = (
+            list(ROLE_SLUGS)
+            if index == 0
+            else [Role.ORG_ADMIN, Role.PRODUCT_MANAGER, Role.CONTRIBUTOR]
+        )
         people = {}
         for role in roles:
             email = f"{ROLE_SLUGS[role]}@{code.lower()}.example.org"
             user = _user(email, f"{Role(role).label} at {code}")
-            Membership.objects.update_or_create(user=user, organisation=trust, defaults={"role": role})
+            Membership.objects.update_or_create(
+                user=user, organisation=trust, defaults={"role": role}
+            )
             people[role] = user
             logins.append((email, f"{Role(role).label}, {name}"))
         for p_index, (product_name, capability, supplier) in enumerate(PRODUCTS):
@@ -98,10 +110,13 @@ def load_demo_world() -> list[tuple[str, str]]:
     multi = _user("multi-trust@example.org", "Sam Multi-Trust")
     for code in ("RZ1", "RZ2"):
         Membership.objects.get_or_create(
-            user=multi, organisation=Organisation.objects.get(ods_code=code),
+            user=multi,
+            organisation=Organisation.objects.get(ods_code=code),
             defaults={"role": Role.PRODUCT_MANAGER},
         )
-    logins.append(("multi-trust@example.org", "Product manager in two trusts (organisation switcher)"))
+    logins.append(
+        ("multi-trust@example.org", "Product manager in two trusts (organisation switcher)")
+    )
     _user("superuser@example.org", "Demo Superuser", is_staff=True, is_superuser=True)
     logins.append(("superuser@example.org", "Superuser (Django admin at /admin/)"))
     return logins

@@ -28,7 +28,10 @@ class RoleForm(forms.Form):
         label="Role",
         choices=Role.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Select a role", "invalid_choice": "Select a role from the list"},
+        error_messages={
+            "required": "Select a role",
+            "invalid_choice": "Select a role from the list",
+        },
     )
 
 
@@ -48,6 +51,8 @@ class OrganisationSwitchForm(forms.Form):
             (f"o:{m.organisation.ods_code}", f"{m.organisation.name} ({m.get_role_display()})")
             for m in memberships
         ]
-        choices += [(f"ics:{m.ics.ods_code}", f"{m.ics.name} ({m.get_role_display()})")
-                    for m in ics_memberships]
+        choices += [
+            (f"ics:{m.ics.ods_code}", f"{m.ics.name} ({m.get_role_display()})")
+            for m in ics_memberships
+        ]
         self.fields["organisation"].choices = choices

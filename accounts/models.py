@@ -14,7 +14,8 @@ ics_ods_code_validator = RegexValidator(
     r"^Q[A-Z0-9]{2}$", "Enter an ICS ODS code: Q followed by 2 letters or numbers, like QWE."
 )
 trust_ods_code_validator = RegexValidator(
-    r"^R[A-Z0-9]{1,4}$", "Enter a trust ODS code: R followed by up to 4 letters or numbers, like RJ1."
+    r"^R[A-Z0-9]{1,4}$",
+    "Enter a trust ODS code: R followed by up to 4 letters or numbers, like RJ1.",
 )
 
 
@@ -72,8 +73,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class IntegratedCareSystem(models.Model):
-    ods_code = models.CharField("ODS code", max_length=3, unique=True,
-                                validators=[ics_ods_code_validator])
+    ods_code = models.CharField(
+        "ODS code", max_length=3, unique=True, validators=[ics_ods_code_validator]
+    )
     name = models.CharField(max_length=200)
     region = models.CharField(max_length=100)
 
@@ -88,11 +90,16 @@ class IntegratedCareSystem(models.Model):
 class Organisation(models.Model):
     """An NHS trust: the tenant."""
 
-    ods_code = models.CharField("ODS code", max_length=5, unique=True,
-                                validators=[trust_ods_code_validator])
+    ods_code = models.CharField(
+        "ODS code", max_length=5, unique=True, validators=[trust_ods_code_validator]
+    )
     name = models.CharField(max_length=200)
-    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.PROTECT,
-                            related_name="organisations", verbose_name="ICS")
+    ics = models.ForeignKey(
+        IntegratedCareSystem,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name="ICS",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -103,16 +110,21 @@ class Organisation(models.Model):
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["organisation__name"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_trust"),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_membership_per_trust"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
         ]
 
     def __str__(self):
@@ -123,8 +135,9 @@ class IcsMembership(models.Model):
     """An ICS-level membership: sees aggregates of the trusts in the ICS."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ics_memberships")
-    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.CASCADE,
-                            related_name="memberships")
+    ics = models.ForeignKey(
+        IntegratedCareSystem, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=32, choices=IcsRole.choices, default=IcsRole.ICS_LEAD)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -133,8 +146,9 @@ class IcsMembership(models.Model):
         verbose_name = "ICS membership"
         constraints = [
             models.UniqueConstraint(fields=["user", "ics"], name="one_membership_per_ics"),
-            models.CheckConstraint(condition=models.Q(role__in=IcsRole.values),
-                                   name="ics_membership_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=IcsRole.values), name="ics_membership_role_valid"
+            ),
         ]
 
     def __str__(self):
@@ -150,13 +164,15 @@ def _default_expiry():
 
 
 class Invitation(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField()
     role = models.CharField(max_length=32, choices=Role.choices)
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
-    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
-                                   related_name="invitations_sent")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(default=_default_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -164,17 +180,20 @@ class Invitation(models.Model):
 
     objects = TenantManager()
     # The accept link looks an invitation up by its secret token, before any tenant is known.
-    unscoped = models.Manager()
+    unscoped = models.Manager()  # noqa: DJ012 - a manager, not a field
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                "organisation", Lower("email"),
+                "organisation",
+                Lower("email"),
                 condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="one_open_invitation_per_email_per_trust",
             ),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="invitation_role_valid"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
         ]
 
     def __str__(self):
@@ -182,4 +201,8 @@ class Invitation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -52,7 +52,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.CLINICAL_SAFETY_OFFICER: frozenset(
-        _READ | {Capability.MANAGE_SAFETY, Capability.SUBMIT_FEEDBACK, Capability.VIEW_SHARED_ROADMAPS}
+        _READ
+        | {Capability.MANAGE_SAFETY, Capability.SUBMIT_FEEDBACK, Capability.VIEW_SHARED_ROADMAPS}
     ),
     Role.CONTRIBUTOR: frozenset(
         {

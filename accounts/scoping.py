@@ -92,7 +92,7 @@ class TenantModel(models.Model):
     objects = TenantManager()
     # Explicit escape hatch for superuser admin and whole-database jobs; related-object access
     # (``record.product``) goes through Django's plain base manager, so stays unaffected.
-    unscoped = models.Manager()
+    unscoped = models.Manager()  # noqa: DJ012 - a manager, not a field
 
     class Meta:
         abstract = True

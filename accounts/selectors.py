@@ -25,9 +25,9 @@ def member_of(organisation: Organisation, membership_id: int) -> Membership:
 
 def open_invitations() -> QuerySet[Invitation]:
     """Open invitations of the organisation in scope."""
-    return Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True).select_related(
-        "invited_by"
-    )
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    ).select_related("invited_by")
 
 
 def invitation_by_token(token: str) -> Invitation | None:

@@ -12,19 +12,25 @@ from .tasks import send_invitation_email
 
 
 @transaction.atomic
-def invite_member(*, organisation: Organisation, email: str, role: str, invited_by,
-                  base_url: str) -> Invitation:
+def invite_member(
+    *, organisation: Organisation, email: str, role: str, invited_by, base_url: str
+) -> Invitation:
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member of this organisation."})
     if Invitation.unscoped.filter(
-        organisation=organisation, email__iexact=email, accepted_at__isnull=True,
-        revoked_at__isnull=True, expires_at__gt=timezone.now(),
+        organisation=organisation,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).exists():
         raise ValidationError({"email": "This person already has an open invitation."})
     # An expired invitation still holds the unique slot: retire it so a fresh one can be sent.
     Invitation.unscoped.filter(
-        organisation=organisation, email__iexact=email, accepted_at__isnull=True,
+        organisation=organisation,
+        email__iexact=email,
+        accepted_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=timezone.now())
     invitation = Invitation.unscoped.create(
@@ -61,7 +67,9 @@ def change_role(*, membership: Membership, role: str) -> Membership:
             organisation_id=membership.organisation_id, role=Role.ORG_ADMIN
         ).exclude(pk=membership.pk)
         if not other_admins.exists():
-            raise ValidationError({"role": "An organisation must keep at least one organisation admin."})
+            raise ValidationError(
+                {"role": "An organisation must keep at least one organisation admin."}
+            )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership

@@ -81,4 +81,3 @@ def ics_view(capability: str):
         return wrapped
 
     return decorator
-

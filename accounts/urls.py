@@ -10,8 +10,13 @@ urlpatterns = [
     path("o/<str:ods_code>/", views.trust_home, name="trust_home"),
     path("o/<str:ods_code>/members/", views.member_list, name="member_list"),
     path("o/<str:ods_code>/members/invite/", views.member_invite, name="member_invite"),
-    path("o/<str:ods_code>/members/<int:membership_id>/role/", views.member_role, name="member_role"),
-    path("o/<str:ods_code>/invitations/<int:invitation_id>/withdraw/", views.invitation_revoke,
-         name="invitation_revoke"),
+    path(
+        "o/<str:ods_code>/members/<int:membership_id>/role/", views.member_role, name="member_role"
+    ),
+    path(
+        "o/<str:ods_code>/invitations/<int:invitation_id>/withdraw/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("ics/<str:ods_code>/", views.ics_home, name="ics_home"),
 ]

@@ -54,7 +54,9 @@ def organisation_switch(request):
     memberships = list(memberships_for_user(request.user))
     ics_memberships = list(ics_memberships_for_user(request.user))
     form = OrganisationSwitchForm(
-        request.POST or None, memberships=memberships, ics_memberships=ics_memberships
+        request.POST if request.method == "POST" else None,
+        memberships=memberships,
+        ics_memberships=ics_memberships,
     )
     if request.method == "POST" and form.is_valid():
         kind, ods_code = form.cleaned_data["organisation"].split(":", 1)
@@ -95,7 +97,7 @@ def member_list(request):
 @organisation_view(Capability.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_invite(request):
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invite_member(
@@ -110,8 +112,9 @@ def member_invite(request):
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("member_list", ods_code=request.organisation.ods_code)
-    return render(request, "accounts/member_invite.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "accounts/member_invite.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
@@ -121,7 +124,9 @@ def member_role(request, membership_id):
         membership = member_of(request.organisation, membership_id)
     except Membership.DoesNotExist:
         raise Http404 from None
-    form = RoleForm(request.POST or None, initial={"role": membership.role})
+    form = RoleForm(
+        request.POST if request.method == "POST" else None, initial={"role": membership.role}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             change_role(membership=membership, role=form.cleaned_data["role"])
@@ -130,8 +135,12 @@ def member_role(request, membership_id):
         else:
             messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
             return redirect("member_list", ods_code=request.organisation.ods_code)
-    return render(request, "accounts/member_role.html", {"form": form, "membership": membership},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/member_role.html",
+        {"form": form, "membership": membership},
+        status=400 if form.errors else 200,
+    )
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
@@ -157,9 +166,12 @@ def invitation_accept(request, token):
             try:
                 accept_invitation(invitation=invitation, user=request.user)
             except ValidationError as error:
-                return render(request, "accounts/invitation_accept.html",
-                              {"invitation": invitation, "error": " ".join(error.messages)},
-                              status=400)
+                return render(
+                    request,
+                    "accounts/invitation_accept.html",
+                    {"invitation": invitation, "error": " ".join(error.messages)},
+                    status=400,
+                )
             messages.success(request, f"You have joined {invitation.organisation.name}.")
             return redirect("trust_home", ods_code=invitation.organisation.ods_code)
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})

@@ -2,6 +2,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
@@ -10,7 +11,12 @@ from accounts.scoping import scopes_disabled
 
 def admin_login(request):
     """The admin signs in through allauth, so its rate limits and MFA cover the admin too."""
-    return redirect(f"{reverse('account_login')}?{urlencode({'next': request.GET.get('next', '/admin/')})}")
+    if request.user.is_authenticated:
+        # Signed in but not a superuser: sending them to sign in again would loop.
+        raise PermissionDenied
+    return redirect(
+        f"{reverse('account_login')}?{urlencode({'next': request.GET.get('next', '/admin/')})}"
+    )
 
 
 def superuser_only(request):

@@ -12,13 +12,19 @@ class ProductForm(forms.ModelForm):
         model = Product
         fields = ["name", "capability", "supplier", "lifecycle_stage", "owner", "vision"]
         error_messages = {
-            "name": {"required": "Enter the product name",
-                     "max_length": "Product name must be 200 characters or fewer"},
-            "capability": {"required": "Select a capability",
-                           "invalid_choice": "Select a capability from the list"},
+            "name": {
+                "required": "Enter the product name",
+                "max_length": "Product name must be 200 characters or fewer",
+            },
+            "capability": {
+                "required": "Select a capability",
+                "invalid_choice": "Select a capability from the list",
+            },
             "supplier": {"invalid_choice": "Select a supplier from the list"},
-            "lifecycle_stage": {"required": "Select a lifecycle stage",
-                                "invalid_choice": "Select a lifecycle stage from the list"},
+            "lifecycle_stage": {
+                "required": "Select a lifecycle stage",
+                "invalid_choice": "Select a lifecycle stage from the list",
+            },
             "owner": {"invalid_choice": "Select a product owner who is a member of this trust"},
         }
         help_texts = {"vision": "What this product is for and who it serves."}
@@ -29,7 +35,9 @@ class ProductForm(forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(
             memberships__organisation=organisation
         ).order_by("full_name", "email")
-        self.fields["owner"].label_from_instance = lambda user: f"{user.get_full_name()} ({user.email})"
+        self.fields["owner"].label_from_instance = lambda user: (
+            f"{user.get_full_name()} ({user.email})"
+        )
         self.fields["supplier"].empty_label = "Not known"
         self.fields["owner"].empty_label = "Nobody yet"
 

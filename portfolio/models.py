@@ -42,13 +42,20 @@ class Supplier(models.Model):
 class Product(TenantModel):
     name = models.CharField(max_length=200)
     capability = models.CharField(max_length=32, choices=Capability.choices)
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="products")
-    lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices,
-                                       default=LifecycleStage.LIVE)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="owned_products",
-                              verbose_name="product owner")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="products"
+    )
+    lifecycle_stage = models.CharField(
+        max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LIVE
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_products",
+        verbose_name="product owner",
+    )
     vision = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -56,11 +63,17 @@ class Product(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="product_name_unique_per_trust"),
-            models.CheckConstraint(condition=models.Q(capability__in=Capability.values),
-                                   name="product_capability_valid"),
-            models.CheckConstraint(condition=models.Q(lifecycle_stage__in=LifecycleStage.values),
-                                   name="product_lifecycle_valid"),
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="product_name_unique_per_trust"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capability__in=Capability.values),
+                name="product_capability_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifecycle_stage__in=LifecycleStage.values),
+                name="product_lifecycle_valid",
+            ),
         ]
 
     def __str__(self):

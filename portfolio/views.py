@@ -36,10 +36,15 @@ def product_detail(request, product_id):
 @organisation_view(Capability.MANAGE_PRODUCTS)
 @require_http_methods(["GET", "POST"])
 def product_create(request):
-    form = ProductForm(request.POST or None, organisation=request.organisation)
+    form = ProductForm(
+        request.POST if request.method == "POST" else None, organisation=request.organisation
+    )
     if request.method == "POST" and form.is_valid():
         product = create_product(organisation=request.organisation, data=form.cleaned_data)
         messages.success(request, f"{product.name} added.")
-        return redirect("product_detail", ods_code=request.organisation.ods_code, product_id=product.pk)
-    return render(request, "portfolio/product_form.html", {"form": form},
-                  status=400 if form.errors else 200)
+        return redirect(
+            "product_detail", ods_code=request.organisation.ods_code, product_id=product.pk
+        )
+    return render(
+        request, "portfolio/product_form.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -52,8 +52,10 @@ class World:
         self.trust_a = OrganisationFactory(name="Trust A", ics=self.ics_a)
         self.trust_b = OrganisationFactory(name="Trust B", ics=self.ics_b)
         self.trust_c = OrganisationFactory(name="Trust C", ics=self.ics_a)
-        self.members = {role: MembershipFactory(organisation=self.trust_a, role=role).user
-                        for role in Role.values}
+        self.members = {
+            role: MembershipFactory(organisation=self.trust_a, role=role).user
+            for role in Role.values
+        }
         self.ics_lead_a = IcsMembershipFactory(ics=self.ics_a).user
         self.ics_lead_b = IcsMembershipFactory(ics=self.ics_b).user
         self.b_admin = MembershipFactory(organisation=self.trust_b, role=Role.ORG_ADMIN)

@@ -2,7 +2,14 @@ import factory
 from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
-from accounts.models import IcsMembership, IntegratedCareSystem, Invitation, Membership, Organisation, User
+from accounts.models import (
+    IcsMembership,
+    IntegratedCareSystem,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
 from accounts.permissions import Role
 from portfolio.models import Capability, Product, Supplier
 

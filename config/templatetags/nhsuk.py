@@ -58,7 +58,9 @@ def nhs_field(bound_field, width_class="", legend_size="m"):
         for index, choice in enumerate(bound_field.subwidgets):
             options.append(
                 {
-                    "id": f"{bound_field.auto_id}" if index == 0 else f"{bound_field.auto_id}-{index}",
+                    "id": f"{bound_field.auto_id}"
+                    if index == 0
+                    else f"{bound_field.auto_id}-{index}",
                     "value": choice.data["value"],
                     "label": choice.choice_label,
                     "checked": choice.data["selected"],

@@ -1,0 +1,83 @@
+"""Anonymous gate: every URL not on the reviewed allow-list sends an anonymous user to sign in."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from .urlwalk import walk
+
+# Sample values for every URL kwarg in the project; an unknown kwarg fails the walk (KeyError).
+SAMPLE_KWARGS = {
+    "ods_code": "R0001",
+    "product_id": "1",
+    "membership_id": "1",
+    "invitation_id": "1",
+    "token": "not-a-real-token",
+    "key": "not-a-real-key",
+    "uidb36": "1",
+    "object_id": "1",
+    "app_label": "accounts",
+    "content_type_id": "1",
+    "id": "1",
+    "url": "anything/",
+}
+EXPECTED_PUBLIC = {
+    "health",
+    "invitation_accept",
+    "account_login",
+    "account_logout",
+    "account_signup",
+    "account_confirm_email",
+    "account_email_verification_sent",
+    "account_inactive",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "mfa_authenticate",
+}
+
+
+def check_gate(patterns):
+    """Return (checked, failures) for anonymous GET and POST on every pattern."""
+    client = Client(raise_request_exception=False)  # a crash counts as a failure, not an error
+    login_url = reverse(settings.LOGIN_URL)
+    failures = []
+    checked = 0
+    for pattern in patterns:
+        url = pattern.build(SAMPLE_KWARGS)
+        public = pattern.name in settings.ANONYMOUS_ALLOWED_URL_NAMES
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            checked += 1
+            if response.status_code >= 500:
+                failures.append((method.upper(), url, response.status_code))
+                continue
+            goes_to_login = response.status_code == 302 and response["Location"].startswith(
+                login_url
+            )
+            if not public and not goes_to_login:
+                failures.append((method.upper(), url, response.status_code))
+    return checked, failures
+
+
+def test_allow_list_is_the_reviewed_one():
+    # Changing the public pages is a reviewed decision: update both lists together.
+    assert set(settings.ANONYMOUS_ALLOWED_URL_NAMES) == EXPECTED_PUBLIC
+
+
+@pytest.mark.django_db
+def test_every_url_not_on_the_allow_list_redirects_anonymous_users_to_sign_in():
+    patterns = list(walk())
+    assert len(patterns) > 40
+    checked, failures = check_gate(patterns)
+    print(f"gate: patterns={len(patterns)} requests={checked} failures={len(failures)}")
+    assert failures == []
+
+
+@pytest.mark.django_db
+def test_public_pages_open_without_sign_in(client):
+    assert client.get(reverse("account_login")).status_code == 200
+    assert client.get(reverse("account_reset_password")).status_code == 200
+    assert client.get(reverse("health")).json() == {"status": "ok"}
