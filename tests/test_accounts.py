@@ -416,3 +416,31 @@ def test_invitation_is_saved_when_the_broker_is_down(
     assert response.status_code == 302
     assert Invitation.unscoped.filter(email="offline@example.org").exists()
     assert "Could not enqueue" in caplog.text
+
+
+def test_password_reset_sends_a_link_to_a_known_address(client):
+    user = UserFactory()
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_password_reset_with_a_bad_address_shows_an_error(client):
+    response = client.post(reverse("account_reset_password"), {"email": "not-an-email"})
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert mail.outbox == []
+
+
+def test_two_factor_set_up_is_offered_to_signed_in_users(client):
+    user = UserFactory()
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    page = client.get(reverse("mfa_index")).content.decode()
+    assert "Authenticator App" in page or "authenticator app" in page.lower()
+    response = client.get(reverse("mfa_activate_totp"), follow=True)
+    if response.redirect_chain:  # allauth asks for the password again before changing security
+        assert reverse("account_reauthenticate") in response.redirect_chain[-1][0]
+        response = client.post(response.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert "<svg" in response.content.decode()  # the QR code to scan
