@@ -1,9 +1,23 @@
 """A realistic, fictional world for the demo and the browser tests. Safe to run twice."""
 
+import random
+from datetime import timedelta
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
-from portfolio.models import Capability, LifecycleStage, Product, Supplier
+from portfolio.models import (
+    Capability,
+    Contract,
+    LicenceModel,
+    LifecycleStage,
+    Product,
+    Supplier,
+    TimeDecision,
+    UsageRecord,
+)
 
 from .models import IcsMembership, IntegratedCareSystem, Membership, Organisation, User
 from .permissions import Role
@@ -29,15 +43,79 @@ SUPPLIERS = [
     "OpenClinic Software",
     "Northgate Analytics",
     "WardView Ltd",
+    "Telehealth Partners",
+    "Radiance Imaging",
 ]
+# name, capability, supplier, typical daily users, annual cost (GBP), licence model
 PRODUCTS = [
-    ("Meridian EPR", Capability.EPR, "Meridian Health Systems"),
-    ("MedChart EPMA", Capability.EPMA, "Caretech Digital"),
-    ("PatientFlow PAS", Capability.PAS, "Meridian Health Systems"),
-    ("Hermes Integration Engine", Capability.INTEGRATION_ENGINE, "OpenClinic Software"),
-    ("Insight BI", Capability.REPORTING, "Northgate Analytics"),
-    ("MyCare Patient Portal", Capability.PATIENT_PORTAL, "WardView Ltd"),
+    (
+        "Meridian EPR",
+        Capability.EPR,
+        "Meridian Health Systems",
+        2400,
+        1_450_000,
+        LicenceModel.ENTERPRISE,
+    ),
+    ("MedChart EPMA", Capability.EPMA, "Caretech Digital", 900, 310_000, LicenceModel.PER_USER),
+    (
+        "PatientFlow PAS",
+        Capability.PAS,
+        "Meridian Health Systems",
+        650,
+        280_000,
+        LicenceModel.PER_USER,
+    ),
+    (
+        "Hermes Integration Engine",
+        Capability.INTEGRATION_ENGINE,
+        "OpenClinic Software",
+        25,
+        95_000,
+        LicenceModel.ENTERPRISE,
+    ),
+    ("Insight BI", Capability.REPORTING, "Northgate Analytics", 140, 60_000, LicenceModel.PER_USER),
+    (
+        "MyCare Patient Portal",
+        Capability.PATIENT_PORTAL,
+        "WardView Ltd",
+        3100,
+        120_000,
+        LicenceModel.USAGE_BASED,
+    ),
+    (
+        "HomeWatch Remote Monitoring",
+        Capability.REMOTE_MONITORING,
+        "Telehealth Partners",
+        180,
+        85_000,
+        LicenceModel.PER_USER,
+    ),
+    (
+        "OrderComms Plus",
+        Capability.ORDER_COMMS,
+        "OpenClinic Software",
+        700,
+        140_000,
+        LicenceModel.PER_SITE,
+    ),
+    (
+        "ClearView PACS",
+        Capability.IMAGING,
+        "Radiance Imaging",
+        420,
+        390_000,
+        LicenceModel.ENTERPRISE,
+    ),
+    (
+        "SepsisAlert",
+        Capability.DECISION_SUPPORT,
+        "Caretech Digital",
+        300,
+        45_000,
+        LicenceModel.PER_SITE,
+    ),
 ]
+USAGE_DAYS = 730
 # Roles every trust gets; the first trust also gets the remaining roles, for the demo.
 ROLE_SLUGS = {
     Role.ORG_ADMIN: "admin",
@@ -89,19 +167,10 @@ def load_demo_world() -> list[tuple[str, str]]:
             )
             people[role] = user
             logins.append((email, f"{Role(role).label}, {name}"))
-        for p_index, (product_name, capability, supplier) in enumerate(PRODUCTS):
-            if (p_index + index) % 5 == 4:  # not every trust runs every product
+        for p_index, spec in enumerate(PRODUCTS):
+            if (p_index + index) % 3 == 2:  # not every trust runs every product (~40 in all)
                 continue
-            Product.unscoped.get_or_create(
-                organisation=trust,
-                name=product_name,
-                defaults={
-                    "capability": capability,
-                    "supplier": suppliers[supplier],
-                    "lifecycle_stage": LifecycleStage.LIVE,
-                    "owner": people[Role.PRODUCT_MANAGER],
-                },
-            )
+            _demo_product(trust, people, suppliers, spec, random.Random(f"{code}-{p_index}"))
     for code, _name in ICSS:
         email = f"ics-lead@{code.lower()}.example.org"
         lead = _user(email, f"ICS lead for {code}")
@@ -120,3 +189,53 @@ def load_demo_world() -> list[tuple[str, str]]:
     _user("superuser@example.org", "Demo Superuser", is_staff=True, is_superuser=True)
     logins.append(("superuser@example.org", "Superuser (Django admin at /admin/)"))
     return logins
+
+
+def _demo_product(trust, people, suppliers, spec, rng: random.Random) -> None:
+    name, capability, supplier, users, cost, licence_model = spec
+    today = timezone.localdate()
+    seats = int(users * rng.uniform(1.1, 2.4))
+    product, created = Product.unscoped.get_or_create(
+        organisation=trust,
+        name=name,
+        defaults={
+            "capability": capability,
+            "supplier": suppliers[supplier],
+            "lifecycle_stage": rng.choice([LifecycleStage.LIVE] * 5 + [LifecycleStage.SUNSETTING]),
+            "owner": people[Role.PRODUCT_MANAGER],
+            "clinical_safety_officer": people.get(Role.CLINICAL_SAFETY_OFFICER),
+            "go_live_date": today - timedelta(days=rng.randint(800, 3000)),
+            "licensed_seats": seats,
+            "vision": f"{name} supports staff at {trust.name} with {capability.label.lower()}.",
+            "time_decision": rng.choice(["", TimeDecision.INVEST, TimeDecision.TOLERATE]),
+        },
+    )
+    if not created:
+        return
+    if product.time_decision:
+        product.time_rationale = "Agreed at the digital portfolio board."
+        product.save(update_fields=["time_rationale"])
+    scale = Decimal(str(round(rng.uniform(0.7, 1.3), 2)))
+    end = today + timedelta(days=rng.randint(20, 900))
+    Contract.unscoped.create(
+        organisation=trust,
+        product=product,
+        supplier=product.supplier,
+        reference=f"{trust.ods_code}-{rng.randint(1000, 9999)}",
+        start_date=end - timedelta(days=3 * 365),
+        end_date=end,
+        annual_cost=(Decimal(cost) * scale).quantize(Decimal("1.00")),
+        licence_model=licence_model,
+        seats=seats,
+        notice_period_days=rng.choice([90, 180, 365]),
+    )
+    level = users * rng.uniform(0.6, 1.1)
+    trend = rng.uniform(-0.0006, 0.0008)  # some products grow, some decline
+    rows = []
+    for offset in range(USAGE_DAYS, 0, -1):
+        day = today - timedelta(days=offset)
+        weekday_factor = 0.55 if day.weekday() >= 5 else 1.0
+        level *= 1 + trend
+        value = max(0, int(level * weekday_factor * rng.uniform(0.9, 1.1)))
+        rows.append(UsageRecord(organisation=trust, product=product, date=day, active_users=value))
+    UsageRecord.unscoped.bulk_create(rows, batch_size=1000)

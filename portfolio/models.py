@@ -1,5 +1,10 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 
 from accounts.scoping import TenantModel
 
@@ -25,6 +30,30 @@ class LifecycleStage(models.TextChoices):
     LIVE = "live", "Live"
     SUNSETTING = "sunsetting", "Sunsetting"
     RETIRED = "retired", "Retired"
+
+
+class TimeDecision(models.TextChoices):
+    """Gartner TIME: what to do with an application in the portfolio."""
+
+    TOLERATE = "tolerate", "Tolerate"
+    INVEST = "invest", "Invest"
+    MIGRATE = "migrate", "Migrate"
+    ELIMINATE = "eliminate", "Eliminate"
+
+
+class LicenceModel(models.TextChoices):
+    PER_USER = "per_user", "Per user"
+    PER_SITE = "per_site", "Per site"
+    ENTERPRISE = "enterprise", "Enterprise"
+    USAGE_BASED = "usage_based", "Usage-based"
+
+
+class RenewalStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_REVIEW = "in_review", "In review"
+    RENEWING = "renewing", "Renewing"
+    RENEWED = "renewed", "Renewed"
+    ENDING = "ending", "Ending (notice given)"
 
 
 class Supplier(models.Model):
@@ -56,7 +85,21 @@ class Product(TenantModel):
         related_name="owned_products",
         verbose_name="product owner",
     )
+    clinical_safety_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="safety_products",
+    )
     vision = models.TextField(blank=True)
+    go_live_date = models.DateField(null=True, blank=True)
+    licensed_seats = models.PositiveIntegerField(null=True, blank=True)
+    time_decision = models.CharField(
+        "TIME decision", max_length=16, choices=TimeDecision.choices, blank=True
+    )
+    time_rationale = models.TextField("TIME rationale", blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -67,14 +110,143 @@ class Product(TenantModel):
                 fields=["organisation", "name"], name="product_name_unique_per_trust"
             ),
             models.CheckConstraint(
-                condition=models.Q(capability__in=Capability.values),
-                name="product_capability_valid",
+                condition=Q(capability__in=Capability.values), name="product_capability_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(lifecycle_stage__in=LifecycleStage.values),
+                condition=Q(lifecycle_stage__in=LifecycleStage.values),
                 name="product_lifecycle_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(time_decision__in=[*TimeDecision.values, ""]),
+                name="product_time_decision_valid",
+            ),
         ]
+        indexes = [models.Index(fields=["organisation", "archived_at", "name"])]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class ProductChange(TenantModel):
+    """History: who changed what on a product, and when."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=200)
+    # {"field label": ["old", "new"]}, values already rendered for people to read.
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+
+class Contract(TenantModel):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="contracts")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="contracts")
+    reference = models.CharField(max_length=100, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    annual_cost = models.DecimalField(
+        "annual cost (£)",
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    licence_model = models.CharField(max_length=16, choices=LicenceModel.choices)
+    seats = models.PositiveIntegerField(null=True, blank=True)
+    notice_period_days = models.PositiveIntegerField(default=90)
+    renewal_status = models.CharField(
+        max_length=16, choices=RenewalStatus.choices, default=RenewalStatus.NOT_STARTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-end_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="contract_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_cost__gte=0), name="contract_cost_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(licence_model__in=LicenceModel.values),
+                name="contract_licence_model_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(renewal_status__in=RenewalStatus.values),
+                name="contract_renewal_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "end_date"])]
+
+    def __str__(self):
+        return (
+            f"{self.supplier} contract for {self.product} ({self.start_date:%Y}–{self.end_date:%Y})"
+        )
+
+    @property
+    def notice_deadline(self):
+        return self.end_date - timedelta(days=self.notice_period_days)
+
+
+class UsageRecord(TenantModel):
+    """Active users of a product on a day, optionally per site or department."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="usage_records")
+    date = models.DateField()
+    active_users = models.PositiveIntegerField()
+    site = models.CharField(max_length=100, blank=True, default="")
+    department = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "date", "site", "department"], name="one_usage_row_per_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "date"])]
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to start"
+    PROCESSING = "processing", "Processing"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Rejected"
+
+
+class UsageImport(TenantModel):
+    """One uploaded CSV of usage data: its progress and, if rejected, why (by line)."""
+
+    file = models.FileField(upload_to="usage-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_processed = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    # [{"line": 12, "message": "..."}], capped so a bad 1 M-row file cannot bloat the table.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 0 if self.status in {ImportStatus.PENDING, ImportStatus.PROCESSING} else 100
+        return min(100, round(100 * self.rows_processed / self.rows_total))

@@ -1,12 +1,107 @@
-from django.db.models import QuerySet
+"""Read queries for the portfolio; every one runs inside the caller's tenant scope."""
 
-from .models import Product
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Contract, Product, ProductChange, UsageImport, UsageRecord
 
 
-def product_list() -> QuerySet[Product]:
-    """Products of the organisation in scope."""
-    return Product.objects.select_related("supplier", "owner")
+def _current_spend_subquery(today: date):
+    current = (
+        Contract.objects.filter(product=OuterRef("pk"), start_date__lte=today, end_date__gte=today)
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("annual_cost"))
+        .values("total")
+    )
+    return Coalesce(
+        Subquery(current, output_field=DecimalField(max_digits=14, decimal_places=2)),
+        Value(Decimal("0.00")),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def product_list(filters: dict | None = None) -> QuerySet[Product]:
+    """Products of the organisation in scope, with current annual spend, filtered."""
+    filters = filters or {}
+    queryset = Product.objects.select_related("supplier", "owner").annotate(
+        current_annual_spend=_current_spend_subquery(timezone.localdate())
+    )
+    if not filters.get("archived"):
+        queryset = queryset.filter(archived_at__isnull=True)
+    if filters.get("q"):
+        queryset = queryset.filter(name__icontains=filters["q"])
+    for name in ("capability", "lifecycle_stage", "supplier"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    return queryset.order_by("name")
 
 
 def product_detail(product_id: int) -> Product:
-    return product_list().get(pk=product_id)
+    return Product.objects.select_related("supplier", "owner", "clinical_safety_officer").get(
+        pk=product_id
+    )
+
+
+def contract_for(product: Product, contract_id: int) -> Contract:
+    return Contract.objects.select_related("supplier").get(product=product, pk=contract_id)
+
+
+@dataclass(frozen=True)
+class ContractPosition:
+    current_annual_spend: Decimal
+    current_seats: int | None
+    next_notice_deadline: date | None
+    next_notice_contract: Contract | None
+
+
+def contract_position(
+    contracts: list[Contract], licensed_seats: int | None, today: date
+) -> ContractPosition:
+    """What the product page shows: spend and seats now, and the next notice deadline."""
+    current = [c for c in contracts if c.start_date <= today <= c.end_date]
+    spend = sum((c.annual_cost for c in current), Decimal("0.00"))
+    seats = licensed_seats
+    if seats is None and any(c.seats is not None for c in current):
+        seats = sum(c.seats or 0 for c in current)
+    upcoming = sorted(
+        (c for c in contracts if c.notice_deadline >= today), key=lambda c: c.notice_deadline
+    )
+    first = upcoming[0] if upcoming else None
+    return ContractPosition(spend, seats, first.notice_deadline if first else None, first)
+
+
+def contracts_of(product: Product) -> list[Contract]:
+    return list(Contract.objects.filter(product=product).select_related("supplier"))
+
+
+def recent_changes(product: Product, limit: int = 50) -> QuerySet[ProductChange]:
+    return ProductChange.objects.filter(product=product).select_related("changed_by")[:limit]
+
+
+def latest_usage(product: Product) -> dict | None:
+    """The most recent day's total active users (all sites), for the product page."""
+    latest = UsageRecord.objects.filter(product=product).order_by("-date").values("date").first()
+    if latest is None:
+        return None
+    total = UsageRecord.objects.filter(product=product, date=latest["date"]).aggregate(
+        users=Sum("active_users")
+    )["users"]
+    return {"date": latest["date"], "active_users": total}
+
+
+def recent_imports(limit: int = 10) -> QuerySet[UsageImport]:
+    return UsageImport.objects.select_related("uploaded_by")[:limit]
+
+
+def usage_import(import_id: int) -> UsageImport:
+    return UsageImport.objects.select_related("uploaded_by").get(pk=import_id)
+
+
+def archived_count() -> int:
+    return Product.objects.filter(~Q(archived_at=None)).count()

@@ -8,4 +8,34 @@ urlpatterns = [
     path(
         "o/<str:ods_code>/products/<int:product_id>/", views.product_detail, name="product_detail"
     ),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/edit/", views.product_edit, name="product_edit"
+    ),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/archive/",
+        views.product_archive,
+        name="product_archive",
+    ),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/history/",
+        views.product_history,
+        name="product_history",
+    ),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/contracts/new/",
+        views.contract_create,
+        name="contract_create",
+    ),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/contracts/<int:contract_id>/edit/",
+        views.contract_edit,
+        name="contract_edit",
+    ),
+    path("o/<str:ods_code>/usage/imports/", views.usage_upload, name="usage_upload"),
+    path(
+        "o/<str:ods_code>/usage/imports/<int:import_id>/",
+        views.usage_import_detail,
+        name="usage_import_detail",
+    ),
+    path("o/<str:ods_code>/usage/template.csv", views.usage_template, name="usage_template"),
 ]

@@ -6,12 +6,14 @@ import pytest
 from accounts.permissions import Role
 
 from .factories import (
+    ContractFactory,
     IcsFactory,
     IcsMembershipFactory,
     InvitationFactory,
     MembershipFactory,
     OrganisationFactory,
     ProductFactory,
+    UsageImportFactory,
 )
 
 IN_CI = bool(os.environ.get("CI"))
@@ -30,6 +32,11 @@ def pytest_collection_modifyitems(config, items):
         missing.append("Debian chromium must be installed in CI")
     if missing:
         raise pytest.UsageError("; ".join(missing))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -61,8 +68,11 @@ class World:
         self.b_admin = MembershipFactory(organisation=self.trust_b, role=Role.ORG_ADMIN)
         self.objects = {}
         for trust in (self.trust_a, self.trust_b):
+            product = ProductFactory(organisation=trust)
             self.objects[trust.pk] = {
-                "product_id": ProductFactory(organisation=trust).pk,
+                "product_id": product.pk,
+                "contract_id": ContractFactory(product=product).pk,
+                "import_id": UsageImportFactory(organisation=trust).pk,
                 "membership_id": MembershipFactory(organisation=trust, role=Role.VIEWER).pk,
                 "invitation_id": InvitationFactory(organisation=trust).pk,
             }

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import factory
 from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
@@ -11,7 +14,15 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Role
-from portfolio.models import Capability, Product, Supplier
+from portfolio.models import (
+    Capability,
+    Contract,
+    ImportStatus,
+    LicenceModel,
+    Product,
+    Supplier,
+    UsageImport,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 _ODS_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -104,3 +115,30 @@ class ProductFactory(TenantFactory):
     name = factory.Sequence(lambda n: f"Product {n}")
     capability = Capability.EPR
     supplier = factory.SubFactory(SupplierFactory)
+
+
+class ContractFactory(TenantFactory):
+    class Meta:
+        model = Contract
+
+    product = factory.SubFactory(ProductFactory)
+    organisation = factory.SelfAttribute("product.organisation")
+    supplier = factory.SelfAttribute("product.supplier")
+    start_date = datetime.date(2024, 4, 1)
+    end_date = datetime.date(2027, 3, 31)
+    annual_cost = Decimal("120000.00")
+    licence_model = LicenceModel.ENTERPRISE
+    seats = 1500
+    notice_period_days = 180
+
+
+class UsageImportFactory(TenantFactory):
+    class Meta:
+        model = UsageImport
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    file = factory.django.FileField(filename="usage.csv", data=b"date,product,active_users\n")
+    original_name = "usage.csv"
+    status = ImportStatus.FAILED
+    errors = factory.LazyFunction(lambda: [{"line": 2, "message": "Active users is missing."}])
+    error_count = 1

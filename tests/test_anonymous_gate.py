@@ -13,6 +13,8 @@ SAMPLE_KWARGS = {
     "product_id": "1",
     "membership_id": "1",
     "invitation_id": "1",
+    "contract_id": "1",
+    "import_id": "1",
     "token": "not-a-real-token",
     "key": "not-a-real-key",
     "uidb36": "1",

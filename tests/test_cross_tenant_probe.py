@@ -81,9 +81,14 @@ def run_probe(world, patterns):
                 probes += 1
                 if response.status_code != 404:
                     leaks.append((label, method.upper(), url, response.status_code))
-                # 2. Own tenant, another tenant's object ids.
-                if set(pattern.kwargs) - {"ods_code"}:
-                    url = pattern.build({**foreign_ids, "ods_code": own_code})
+                # 2. Own tenant with another tenant's ids: all of them, then one at a time
+                #    (own product, foreign contract...), so nested lookups are covered too.
+                object_kwargs = [k for k in pattern.kwargs if k != "ods_code"]
+                variants = [foreign_ids] if object_kwargs else []
+                if len(object_kwargs) > 1:
+                    variants += [{**own_ids, key: foreign_ids[key]} for key in object_kwargs]
+                for ids in variants:
+                    url = pattern.build({**ids, "ods_code": own_code})
                     response = _request(client, method, url)
                     probes += 1
                     if response.status_code != 404:
@@ -113,7 +118,7 @@ def test_every_url_is_tenant_scoped_or_reviewed():
 
 def test_no_tenant_url_leaks_another_trusts_data(world):
     patterns = tenant_patterns()
-    assert len(patterns) >= 9  # the walk really found the tenant URLs
+    assert len(patterns) >= 17  # the walk really found the tenant URLs
     n_patterns, probes, leaks = run_probe(world, patterns)
     print(f"patterns={n_patterns} probes={probes} leaks={len(leaks)}")
     assert leaks == []
