@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "allauth",
     "allauth.account",
@@ -108,11 +109,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Give the cache its own Redis database (e.g. /1) so clearing it never empties the task queue.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -131,6 +134,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request must never hang on a broker that is down.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_max": 0.5}
 CELERY_TIMEZONE = "Europe/London"
+CELERY_BEAT_SCHEDULE = {
+    # Sends notifications whose enqueue failed while Redis was down.
+    "feedback-notification-sweep": {"task": "feedback.tasks.sweep_notifications", "schedule": 60.0},
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -264,6 +271,8 @@ ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
     {
         "health",
         "invitation_accept",
+        "public_feedback",  # the QR-code feedback form: the only tenant page open without sign-in
+        "public_feedback_thanks",
         "account_login",
         "account_logout",
         "account_signup",

@@ -51,4 +51,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),
+    path("", include("feedback.urls")),
 ]

@@ -7,6 +7,8 @@ from accounts.permissions import Role
 
 from .factories import (
     ContractFactory,
+    FeedbackFactory,
+    FeedbackLinkFactory,
     IcsFactory,
     IcsMembershipFactory,
     InvitationFactory,
@@ -32,6 +34,14 @@ def pytest_collection_modifyitems(config, items):
         missing.append("Debian chromium must be installed in CI")
     if missing:
         raise pytest.UsageError("; ".join(missing))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +83,8 @@ class World:
                 "product_id": product.pk,
                 "contract_id": ContractFactory(product=product).pk,
                 "import_id": UsageImportFactory(organisation=trust).pk,
+                "feedback_id": FeedbackFactory(product=product, patient_safety=True).pk,
+                "link_id": FeedbackLinkFactory(organisation=trust, product=product).pk,
                 "membership_id": MembershipFactory(organisation=trust, role=Role.VIEWER).pk,
                 "invitation_id": InvitationFactory(organisation=trust).pk,
             }

@@ -14,6 +14,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Role
+from feedback.models import Category, Feedback, FeedbackLink, StaffGroup
 from portfolio.models import (
     Capability,
     Contract,
@@ -142,3 +143,23 @@ class UsageImportFactory(TenantFactory):
     status = ImportStatus.FAILED
     errors = factory.LazyFunction(lambda: [{"line": 2, "message": "Active users is missing."}])
     error_count = 1
+
+
+class FeedbackLinkFactory(TenantFactory):
+    class Meta:
+        model = FeedbackLink
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Ward {n} poster")
+
+
+class FeedbackFactory(TenantFactory):
+    class Meta:
+        model = Feedback
+
+    product = factory.SubFactory(ProductFactory)
+    organisation = factory.SelfAttribute("product.organisation")
+    staff_group = StaffGroup.NURSE_MIDWIFE
+    rating = 3
+    category = Category.USABILITY
+    text = factory.Sequence(lambda n: f"The discharge screen takes too many clicks ({n})")

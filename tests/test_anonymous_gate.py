@@ -15,6 +15,8 @@ SAMPLE_KWARGS = {
     "invitation_id": "1",
     "contract_id": "1",
     "import_id": "1",
+    "feedback_id": "1",
+    "link_id": "1",
     "token": "not-a-real-token",
     "key": "not-a-real-key",
     "uidb36": "1",
@@ -27,6 +29,8 @@ SAMPLE_KWARGS = {
 EXPECTED_PUBLIC = {
     "health",
     "invitation_accept",
+    "public_feedback",
+    "public_feedback_thanks",
     "account_login",
     "account_logout",
     "account_signup",

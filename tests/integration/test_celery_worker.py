@@ -1,98 +1,15 @@
 """A real Celery worker, on real Redis and PostgreSQL, runs a task the app enqueued on commit."""
 
-import os
 import quopri
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from accounts.permissions import Role
 from accounts.services import invite_member
 from config.celery import app
 
 from ..factories import MembershipFactory
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _require_services():
-    reasons = []
-    if connection.vendor != "postgresql":
-        reasons.append("DATABASE_URL must point at PostgreSQL")
-    if not os.environ.get("REDIS_URL"):
-        reasons.append("REDIS_URL must be set")
-    if reasons:
-        message = "Celery integration test needs: " + "; ".join(reasons)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
-def worker(tmp_path, transactional_db):
-    """Start `celery worker` against the test database; yield the folder it writes mail to."""
-    _require_services()
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "SECRET_KEY": "integration-test-only",
-        "ALLOWED_HOSTS": "localhost",
-    }
-    env.pop("PYTEST_VERSION", None)  # the worker is a production-like process, not a test
-    app.control.purge()
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield mail_dir
-    finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output.decode(errors="replace")[-3000:])
-
-
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    user = s.get("USER") or ""
-    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
-    auth = f"{user}{password}@" if user else ""
-    return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+from .conftest import wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -106,8 +23,41 @@ def test_invitation_email_is_sent_by_a_real_worker(worker, settings):
         invited_by=admin.user,
         base_url="https://portfolio.example.org/",
     )
-    assert _wait_for(lambda: worker.exists() and any(worker.iterdir())), "worker sent no email"
+    assert wait_for(lambda: worker.exists() and any(worker.iterdir())), "worker sent no email"
     raw = "".join(path.read_text() for path in worker.iterdir())
     sent = quopri.decodestring(raw.encode()).decode()
     assert "worker-test@example.org" in sent
     assert f"https://portfolio.example.org/invitations/{invitation.token}/" in sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_usage_import_is_processed_by_a_real_worker(worker):
+    from datetime import date, timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.scoping import scope
+    from portfolio.models import ImportStatus, UsageImport, UsageRecord
+    from portfolio.services import INLINE_IMPORT_BYTES, start_usage_import
+
+    from ..factories import ProductFactory
+
+    app.conf.task_always_eager = False
+    product = ProductFactory(name="Meridian EPR")
+    lines = ["date,product,active_users,site"]
+    while sum(len(line) + 1 for line in lines) <= INLINE_IMPORT_BYTES * 2:
+        n = len(lines)
+        lines.append(f"{date(2024, 1, 1) + timedelta(days=n // 30)},Meridian EPR,{n},Site {n % 30}")
+    upload = SimpleUploadedFile("big.csv", ("\n".join(lines) + "\n").encode())
+    record = start_usage_import(organisation=product.organisation, uploaded_file=upload, user=None)
+    assert record.status == ImportStatus.PENDING
+
+    def finished():
+        record.refresh_from_db()
+        return record.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED}
+
+    assert wait_for(finished), f"import still {record.status}"
+    assert record.status == ImportStatus.SUCCEEDED, record.errors
+    with scope(organisation=product.organisation):
+        assert UsageRecord.objects.count() == len(lines) - 1
+    assert UsageImport.unscoped.get(pk=record.pk).rows_imported == len(lines) - 1

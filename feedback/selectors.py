@@ -1,0 +1,146 @@
+"""Read queries for feedback; all run inside the caller's tenant scope."""
+
+import re
+
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet
+
+from portfolio.models import Product
+
+from .models import Feedback, FeedbackLink, FeedbackVote, Status
+
+
+def products_for_feedback() -> QuerySet[Product]:
+    return Product.objects.filter(archived_at__isnull=True).order_by("name")
+
+
+def feedback_list(filters: dict | None = None, user=None) -> QuerySet[Feedback]:
+    filters = filters or {}
+    queryset = Feedback.objects.select_related("product").annotate(
+        vote_count=Count("votes", distinct=True)
+    )
+    if user is not None:
+        queryset = queryset.annotate(
+            voted=Exists(FeedbackVote.objects.filter(feedback=OuterRef("pk"), user=user))
+        )
+    for name in ("product", "category", "status", "staff_group"):
+        if filters.get(name):
+            queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("date_from"):
+        queryset = queryset.filter(created_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        queryset = queryset.filter(created_at__date__lte=filters["date_to"])
+    return queryset.order_by("-created_at", "-pk")
+
+
+def feedback_detail(feedback_id: int) -> Feedback:
+    return (
+        Feedback.objects.select_related("product", "duplicate_of", "safety_closed_by", "link")
+        .annotate(vote_count=Count("votes", distinct=True))
+        .get(pk=feedback_id)
+    )
+
+
+def has_voted(feedback: Feedback, user) -> bool:
+    return FeedbackVote.objects.filter(feedback=feedback, user=user).exists()
+
+
+_WORD = re.compile(r"[a-z0-9]{4,}")
+
+
+def similar_feedback(feedback: Feedback, limit: int = 5) -> list[Feedback]:
+    """Likely duplicates on the same product: trigram similarity on PostgreSQL, word overlap elsewhere."""
+    candidates = (
+        Feedback.objects.filter(product_id=feedback.product_id)
+        .exclude(pk=feedback.pk)
+        .exclude(status=Status.DUPLICATE)
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        return list(
+            candidates.annotate(similarity=TrigramSimilarity("text", feedback.text))
+            .filter(similarity__gte=0.2)
+            .order_by("-similarity", "-pk")[:limit]
+        )
+    words = set(_WORD.findall(feedback.text.lower()))
+    if not words:
+        return []
+    scored = []
+    for other in candidates.order_by("-pk")[:500]:
+        other_words = set(_WORD.findall(other.text.lower()))
+        if other_words:
+            score = len(words & other_words) / len(words | other_words)
+            if score >= 0.2:
+                other.similarity = score
+                scored.append(other)
+    scored.sort(key=lambda f: (-f.similarity, -f.pk))
+    return scored[:limit]
+
+
+def merge_candidates(feedback: Feedback) -> QuerySet[Feedback]:
+    return (
+        Feedback.objects.filter(product_id=feedback.product_id)
+        .exclude(pk=feedback.pk)
+        .exclude(status=Status.DUPLICATE)
+        .order_by("-created_at")
+    )
+
+
+def safety_queue(include_closed: bool = False) -> QuerySet[Feedback]:
+    queryset = Feedback.objects.filter(patient_safety=True).select_related(
+        "product", "product__clinical_safety_officer"
+    )
+    if not include_closed:
+        queryset = queryset.filter(safety_closed_at__isnull=True)
+    return queryset.order_by("safety_closed_at", "created_at")
+
+
+def links() -> QuerySet[FeedbackLink]:
+    return FeedbackLink.objects.select_related("product").annotate(feedback_count=Count("feedback"))
+
+
+def link_detail(link_id: int) -> FeedbackLink:
+    return FeedbackLink.objects.select_related("product").get(pk=link_id)
+
+
+def public_link(token: str) -> FeedbackLink | None:
+    """The only unscoped feedback lookup: the secret token in the QR code names the trust."""
+    return (
+        FeedbackLink.unscoped.select_related("organisation", "product").filter(token=token).first()
+    )
+
+
+def export_rows(filters: dict):
+    header = [
+        "id",
+        "created",
+        "product",
+        "staff group",
+        "rating",
+        "category",
+        "status",
+        "patient safety",
+        "ward or site",
+        "votes",
+        "feedback",
+        "response",
+    ]
+    rows = (
+        [
+            f.pk,
+            f.created_at.strftime("%Y-%m-%d %H:%M"),
+            f.product.name,
+            f.get_staff_group_display(),
+            f.rating,
+            f.get_category_display(),
+            f.get_status_display(),
+            "yes" if f.patient_safety else "no",
+            f.site,
+            f.vote_count,
+            f.text,
+            f.response,
+        ]
+        for f in feedback_list(filters).iterator(chunk_size=2000)
+    )
+    return header, rows
