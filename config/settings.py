@@ -273,6 +273,7 @@ ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
         "invitation_accept",
         "public_feedback",  # the QR-code feedback form: the only tenant page open without sign-in
         "public_feedback_thanks",
+        "roadmap_public_item",  # a roadmap item its trust chose to publish (secret link)
         "account_login",
         "account_logout",
         "account_signup",

@@ -52,4 +52,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),
     path("", include("feedback.urls")),
+    path("", include("roadmaps.urls")),
 ]

@@ -161,6 +161,12 @@ def feedback_detail(request, feedback_id):
         context["similar"] = selectors.similar_feedback(feedback)
         context["merge_form"] = MergeForm(candidates=selectors.merge_candidates(feedback))
         context["history"] = feedback.status_changes.select_related("changed_by")[:20]
+    if role_can(request.role, Capability.MANAGE_ROADMAPS):
+        from roadmaps.forms import LinkToItemForm
+        from roadmaps.selectors import items_for_feedback
+
+        context["roadmap_form"] = LinkToItemForm(candidates=items_for_feedback(feedback))
+        context["roadmap_items"] = feedback.roadmap_items.all()
     return render(request, "feedback/feedback_detail.html", context)
 
 

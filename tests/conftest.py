@@ -15,6 +15,7 @@ from .factories import (
     MembershipFactory,
     OrganisationFactory,
     ProductFactory,
+    RoadmapItemFactory,
     UsageImportFactory,
 )
 
@@ -85,6 +86,7 @@ class World:
                 "import_id": UsageImportFactory(organisation=trust).pk,
                 "feedback_id": FeedbackFactory(product=product, patient_safety=True).pk,
                 "link_id": FeedbackLinkFactory(organisation=trust, product=product).pk,
+                "item_id": RoadmapItemFactory(product=product).pk,
                 "membership_id": MembershipFactory(organisation=trust, role=Role.VIEWER).pk,
                 "invitation_id": InvitationFactory(organisation=trust).pk,
             }

@@ -24,6 +24,7 @@ from portfolio.models import (
     Supplier,
     UsageImport,
 )
+from roadmaps.models import RoadmapItem
 
 PASSWORD = "correct-horse-battery-staple"
 _ODS_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -163,3 +164,17 @@ class FeedbackFactory(TenantFactory):
     rating = 3
     category = Category.USABILITY
     text = factory.Sequence(lambda n: f"The discharge screen takes too many clicks ({n})")
+
+
+class RoadmapItemFactory(TenantFactory):
+    class Meta:
+        model = RoadmapItem
+
+    product = factory.SubFactory(ProductFactory)
+    organisation = factory.SelfAttribute("product.organisation")
+    title = factory.Sequence(lambda n: f"Roadmap item {n}")
+    reach = 100
+    impact = Decimal("1")
+    confidence = 80
+    effort = Decimal("2")
+    rice_score = Decimal("40.00")

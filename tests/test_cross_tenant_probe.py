@@ -24,6 +24,7 @@ NON_TENANT_URL_NAMES = {
     "invitation_accept",  # looks up by a secret token; shows only the invitation's own trust name
     "public_feedback",  # the QR-code form: the secret token names the trust (tested in test_feedback)
     "public_feedback_thanks",
+    "roadmap_public_item",  # secret token, and only items their trust made public (test_roadmaps)
 }
 NON_TENANT_PREFIXES = ("admin/", "accounts/")  # superuser admin; allauth's own pages
 # A payload that would write, if a leaking view accepted it.

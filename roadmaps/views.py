@@ -1,0 +1,254 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.permissions import Capability, role_can
+from accounts.tenancy import ics_view, organisation_view
+from config.forms import add_validation_error
+from feedback.models import Feedback
+from feedback.selectors import feedback_detail as feedback_or_raise
+from portfolio.models import Product
+
+from . import selectors, services
+from .forms import (
+    BoardFilterForm,
+    EvidenceForm,
+    LinkToItemForm,
+    MoveForm,
+    RoadmapItemForm,
+    StatusForm,
+)
+from .models import Horizon, RoadmapEvidence, RoadmapItem
+
+
+def _shared_only(request) -> bool:
+    return not role_can(request.role, Capability.MANAGE_ROADMAPS)
+
+
+def _item_or_404(request, item_id) -> RoadmapItem:
+    try:
+        return selectors.item_detail(item_id, shared_only=_shared_only(request))
+    except RoadmapItem.DoesNotExist:
+        raise Http404 from None
+
+
+def _product_or_404(product_id) -> Product:
+    try:
+        return Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        raise Http404 from None
+
+
+def _board_context(request, product=None):
+    queryset = selectors.items(product=product, shared_only=_shared_only(request))
+    return {
+        "columns": [(Horizon(h).label, h, items) for h, items in selectors.board(queryset).items()],
+        "horizons": Horizon.choices,
+        "can_manage": role_can(request.role, Capability.MANAGE_ROADMAPS),
+        "product": product,
+    }
+
+
+@organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+def board(request):
+    filter_form = BoardFilterForm(request.GET or None, products=selectors.products())
+    product = (
+        filter_form.cleaned_data.get("product")
+        if filter_form.is_bound and filter_form.is_valid()
+        else None
+    )
+    return render(
+        request,
+        "roadmaps/board.html",
+        {**_board_context(request, product), "filter_form": filter_form},
+    )
+
+
+@organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+def product_board(request, product_id):
+    product = _product_or_404(product_id)
+    return render(request, "roadmaps/board.html", _board_context(request, product))
+
+
+@organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+def timeline(request):
+    queryset = selectors.items(shared_only=_shared_only(request))
+    return render(request, "roadmaps/timeline.html", {"quarters": selectors.timeline(queryset)})
+
+
+@organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+def priorities(request):
+    queryset = selectors.items(shared_only=_shared_only(request)).exclude(
+        status__in=["released", "dropped"]
+    )
+    return render(
+        request, "roadmaps/priorities.html", {"items": queryset.order_by("-rice_score", "title")}
+    )
+
+
+@organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+def item_detail(request, item_id):
+    item = _item_or_404(request, item_id)
+    can_manage = role_can(request.role, Capability.MANAGE_ROADMAPS)
+    context = {
+        "item": item,
+        "can_manage": can_manage,
+        "cited": selectors.cited_feedback(item) if can_manage else None,
+    }
+    if can_manage:
+        context["evidence_form"] = EvidenceForm(candidates=selectors.evidence_candidates(item))
+        context["status_form"] = StatusForm(initial={"status": item.status})
+    return render(request, "roadmaps/item_detail.html", context)
+
+
+def _item_form(request, instance=None):
+    return RoadmapItemForm(
+        request.POST if request.method == "POST" else None,
+        instance=instance,
+        products=selectors.products(),
+        members=selectors.members(request.organisation),
+        initial={"product": request.GET.get("product")} if instance is None else None,
+    )
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_http_methods(["GET", "POST"])
+def item_create(request):
+    form = _item_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.create_item(
+                organisation=request.organisation, data=form.cleaned_data, user=request.user
+            )
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, f"'{item.title}' added to the roadmap.")
+            return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+    return render(
+        request,
+        "roadmaps/item_form.html",
+        {"form": form, "title": "Add a roadmap item"},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_http_methods(["GET", "POST"])
+def item_edit(request, item_id):
+    item = _item_or_404(request, item_id)
+    form = _item_form(request, instance=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_item(item=item, data=form.cleaned_data, user=request.user)
+        except ValidationError as error:
+            add_validation_error(form, error)
+        else:
+            messages.success(request, f"'{item.title}' saved.")
+            return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+    return render(
+        request,
+        "roadmaps/item_form.html",
+        {"form": form, "item": item, "title": f"Edit {item.title}"},
+        status=400 if form.errors else 200,
+    )
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_POST
+def item_move(request, item_id):
+    item = _item_or_404(request, item_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        services.move_item(item=item, horizon=form.cleaned_data["horizon"])
+        messages.success(
+            request, f"'{item.title}' moved to {Horizon(form.cleaned_data['horizon']).label}."
+        )
+    else:
+        messages.error(request, "Select Now, Next or Later.")
+    if request.POST.get("next_board") == "product":
+        return redirect(
+            "roadmap_product_board",
+            ods_code=request.organisation.ods_code,
+            product_id=item.product_id,
+        )
+    return redirect("roadmap_board", ods_code=request.organisation.ods_code)
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_POST
+def item_status(request, item_id):
+    item = _item_or_404(request, item_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.set_status(item=item, status=form.cleaned_data["status"], user=request.user)
+        messages.success(
+            request,
+            "Status saved."
+            + (
+                " Linked feedback is now done and submitters who agreed have been emailed."
+                if form.cleaned_data["status"] == "released"
+                else ""
+            ),
+        )
+    else:
+        messages.error(request, "Select a status from the list.")
+    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_POST
+def evidence_add(request, item_id):
+    item = _item_or_404(request, item_id)
+    form = EvidenceForm(request.POST, candidates=selectors.evidence_candidates(item))
+    if form.is_valid():
+        services.link_evidence(item=item, feedback=form.cleaned_data["feedback"])
+        messages.success(request, "Feedback linked as evidence.")
+    else:
+        messages.error(request, "Select feedback from the list.")
+    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_POST
+def evidence_remove(request, item_id, feedback_id):
+    item = _item_or_404(request, item_id)
+    if not RoadmapEvidence.objects.filter(item=item, feedback_id=feedback_id).exists():
+        raise Http404
+    services.unlink_evidence(item=item, feedback_id=feedback_id)
+    messages.success(request, "Evidence removed.")
+    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+
+
+@organisation_view(Capability.MANAGE_ROADMAPS)
+@require_POST
+def link_from_feedback(request, feedback_id):
+    try:
+        feedback = feedback_or_raise(feedback_id)
+    except Feedback.DoesNotExist:
+        raise Http404 from None
+    form = LinkToItemForm(request.POST, candidates=selectors.items_for_feedback(feedback))
+    if form.is_valid():
+        services.link_evidence(item=form.cleaned_data["item"], feedback=feedback)
+        messages.success(request, f"Linked to roadmap item '{form.cleaned_data['item'].title}'.")
+    else:
+        messages.error(request, "Select a roadmap item for this product.")
+    return redirect(
+        "feedback_detail", ods_code=request.organisation.ods_code, feedback_id=feedback.pk
+    )
+
+
+@ics_view(Capability.VIEW_SHARED_ROADMAPS)
+def ics_roadmaps(request):
+    return render(
+        request, "roadmaps/ics_roadmaps.html", {"groups": selectors.ics_shared_by_capability()}
+    )
+
+
+def public_item(request, token):
+    item = selectors.public_item(token)
+    if item is None:
+        raise Http404
+    return render(request, "roadmaps/public_item.html", {"item": item})
