@@ -187,6 +187,7 @@ def load_demo_world() -> list[tuple[str, str]]:
         ("multi-trust@example.org", "Product manager in two trusts (organisation switcher)")
     )
     _user("superuser@example.org", "Demo Superuser", is_staff=True, is_superuser=True)
+    _demo_feedback_and_summaries()
     logins.append(("superuser@example.org", "Superuser (Django admin at /admin/)"))
     return logins
 
@@ -239,3 +240,40 @@ def _demo_product(trust, people, suppliers, spec, rng: random.Random) -> None:
         value = max(0, int(level * weekday_factor * rng.uniform(0.9, 1.1)))
         rows.append(UsageRecord(organisation=trust, product=product, date=day, active_users=value))
     UsageRecord.unscoped.bulk_create(rows, batch_size=1000)
+
+
+def _demo_feedback_and_summaries() -> None:
+    """A feedback link and some feedback in the first trust, then every trust's summaries."""
+    from feedback.models import Feedback, FeedbackLink
+    from portfolio.summaries import recompute_organisation
+
+    trust = Organisation.objects.get(ods_code=TRUSTS[0][0])
+    product = Product.unscoped.filter(organisation=trust).order_by("name").first()
+    FeedbackLink.unscoped.get_or_create(
+        organisation=trust, name="Ward 7 poster", defaults={"product": product, "site": "Ward 7"}
+    )
+    if not Feedback.unscoped.filter(organisation=trust).exists():
+        samples = [
+            ("nurse_midwife", 2, "usability", "Discharge letters take nine clicks to send.", False),
+            (
+                "doctor",
+                1,
+                "fault",
+                "Allergy banner missing on the drug chart after transfer.",
+                True,
+            ),
+            ("pharmacist", 4, "praise", "The new interaction warnings are clear and quick.", False),
+            ("ahp", 3, "missing_feature", "We need a way to record therapy goals.", False),
+        ]
+        for staff_group, rating, category, text, safety in samples:
+            Feedback.unscoped.create(
+                organisation=trust,
+                product=product,
+                staff_group=staff_group,
+                rating=rating,
+                category=category,
+                text=text,
+                patient_safety=safety,
+            )
+    for organisation in Organisation.objects.all():
+        recompute_organisation(organisation.pk)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -137,6 +138,14 @@ CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     # Sends notifications whose enqueue failed while Redis was down.
     "feedback-notification-sweep": {"task": "feedback.tasks.sweep_notifications", "schedule": 60.0},
+    "nightly-summary-recompute": {
+        "task": "portfolio.tasks.recompute_all_summaries",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "daily-renewal-reminders": {
+        "task": "portfolio.tasks.send_renewal_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------

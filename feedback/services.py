@@ -19,6 +19,17 @@ from .models import (
     StatusChange,
 )
 
+
+def _refresh(feedback: Feedback) -> None:
+    from django.utils import timezone as tz
+
+    from portfolio.services import request_summary_refresh
+
+    request_summary_refresh(
+        feedback.organisation_id, [tz.localdate(feedback.created_at), tz.localdate()]
+    )
+
+
 SUBMIT_FIELDS = (
     "product",
     "staff_group",
@@ -50,6 +61,7 @@ def submit_feedback(
         from .tasks import notify_safety_officer
 
         enqueue_on_commit(notify_safety_officer, feedback.pk)
+    _refresh(feedback)
     return feedback
 
 
@@ -164,6 +176,7 @@ def close_safety_concern(*, feedback: Feedback, outcome: str, reference: str, us
     feedback.safety_closed_by = user
     feedback.safety_acknowledged_at = feedback.safety_acknowledged_at or now
     feedback.save()
+    _refresh(feedback)
     return feedback
 
 

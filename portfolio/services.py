@@ -19,6 +19,14 @@ logger = logging.getLogger(__name__)
 INLINE_IMPORT_BYTES = 256 * 1024
 
 
+def request_summary_refresh(organisation_id: int, months=None) -> None:
+    """Recompute the trust's summaries after this transaction commits (months=None: all)."""
+    from .tasks import recompute_summaries_task
+
+    month_list = sorted({m.replace(day=1).isoformat() for m in months}) if months else None
+    enqueue_on_commit(recompute_summaries_task, organisation_id, month_list)
+
+
 def _display(instance, field_name: str) -> str:
     field = instance._meta.get_field(field_name)
     value = getattr(instance, field_name)
@@ -45,6 +53,7 @@ def _record_change(product: Product, user, summary: str, changes: dict) -> None:
 def create_product(*, organisation, data: dict, user=None) -> Product:
     product = Product.unscoped.create(organisation=organisation, **data)
     _record_change(product, user, "Product added", {})
+    request_summary_refresh(organisation.pk)
     return product
 
 
@@ -61,6 +70,7 @@ def update_product(*, product: Product, data: dict, user) -> Product:
     if changes:
         product.save()
         _record_change(product, user, "Product details changed", changes)
+        request_summary_refresh(product.organisation_id)
     return product
 
 
@@ -72,6 +82,7 @@ def set_archived(*, product: Product, archived: bool, user) -> Product:
     product.archived_at = timezone.now() if archived else None
     product.save(update_fields=["archived_at", "updated_at"])
     _record_change(product, user, "Product archived" if archived else "Product restored", {})
+    request_summary_refresh(product.organisation_id)
     return product
 
 
@@ -108,6 +119,7 @@ def update_contract(*, contract: Contract, data: dict, user) -> Contract:
     if changes:
         contract.save()
         _record_change(contract.product, user, "Contract changed", changes)
+        request_summary_refresh(contract.organisation_id)
     return contract
 
 
@@ -155,6 +167,12 @@ def process_usage_import(import_id: int) -> None:
                 rows_total=parsed.rows_total, rows_processed=parsed.rows_total
             )
             written = usage_import.write_rows(record.organisation_id, parsed.rows)
+            if parsed.rows:
+                days = [row[1] for row in parsed.rows]
+                first, last = min(days), max(days)
+                from .summaries import months_between
+
+                request_summary_refresh(record.organisation_id, months_between(first, last))
         except usage_import.ImportRejected as rejected:
             UsageImport.unscoped.filter(pk=import_id).update(
                 status=ImportStatus.FAILED,

@@ -38,4 +38,11 @@ urlpatterns = [
         name="usage_import_detail",
     ),
     path("o/<str:ods_code>/usage/template.csv", views.usage_template, name="usage_template"),
+    path("o/<str:ods_code>/dashboard/", views.trust_dashboard, name="trust_dashboard"),
+    path(
+        "o/<str:ods_code>/products/<int:product_id>/dashboard/",
+        views.product_dashboard,
+        name="product_dashboard",
+    ),
+    path("ics/<str:ods_code>/dashboard/", views.ics_dashboard, name="ics_dashboard"),
 ]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability, role_can
-from accounts.tenancy import organisation_view
+from accounts.tenancy import ics_view, organisation_view
 
 from . import selectors, services
 from .forms import ContractForm, ProductFilterForm, ProductForm, UsageUploadForm
@@ -209,3 +209,32 @@ def usage_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="usage-template.csv"'
     return response
+
+
+@organisation_view(Capability.VIEW_DASHBOARDS)
+def trust_dashboard(request):
+    from .dashboards import trust_dashboard as build
+
+    return render(request, "portfolio/trust_dashboard.html", build(timezone.localdate()))
+
+
+@organisation_view(Capability.VIEW_DASHBOARDS)
+def product_dashboard(request, product_id):
+    from .dashboards import product_dashboard as build
+
+    try:
+        product = Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "portfolio/product_dashboard.html",
+        {"product": product, **build(product, timezone.localdate())},
+    )
+
+
+@ics_view(Capability.VIEW_ICS_DASHBOARDS)
+def ics_dashboard(request):
+    from .dashboards import ics_dashboard as build
+
+    return render(request, "portfolio/ics_dashboard.html", build(timezone.localdate()))

@@ -24,6 +24,14 @@ ITEM_FIELDS = (
 )
 
 
+def _refresh(item: RoadmapItem) -> None:
+    from django.utils import timezone
+
+    from portfolio.services import request_summary_refresh
+
+    request_summary_refresh(item.organisation_id, [timezone.localdate()])
+
+
 def _score(item: RoadmapItem) -> None:
     try:
         item.rice_score = rice_score(item.reach, item.impact, item.confidence, item.effort)
@@ -40,6 +48,7 @@ def create_item(*, organisation, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED:
         _close_the_loop(item, user)
+    _refresh(item)
     return item
 
 
@@ -56,6 +65,7 @@ def update_item(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED and not was_released:
         _close_the_loop(item, user)
+    _refresh(item)
     return item
 
 

@@ -27,51 +27,74 @@ def _require_services():
         pytest.skip(message)
 
 
+class Workers:
+    """Starts real `celery worker` processes on the test database; stops (or kills) them."""
+
+    def __init__(self, mail_dir, media_root):
+        self.mail_dir = mail_dir
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+            "SECRET_KEY": "integration-test-only",
+            "ALLOWED_HOSTS": "localhost",
+            "MEDIA_ROOT": str(media_root),
+        }
+        self.env.pop("PYTEST_VERSION", None)  # the worker is a production-like process, not a test
+        self.processes = []
+
+    def start(self):
+        process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop_all(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+            try:
+                output, _ = process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+            print((output or b"").decode(errors="replace")[-3000:])
+
+
 @pytest.fixture
-def worker(tmp_path, transactional_db, settings):
-    """Start `celery worker` against the test database; yield the folder it writes mail to."""
+def workers(tmp_path, transactional_db, settings):
     _require_services()
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "SECRET_KEY": "integration-test-only",
-        "ALLOWED_HOSTS": "localhost",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    env.pop("PYTEST_VERSION", None)  # the worker is a production-like process, not a test
     app.control.purge()
-    process = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    pool = Workers(tmp_path / "mail", settings.MEDIA_ROOT)
     try:
-        yield mail_dir
+        yield pool
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output.decode(errors="replace")[-3000:])
+        pool.stop_all()
+
+
+@pytest.fixture
+def worker(workers):
+    """One running worker; yields the folder it writes mail to."""
+    workers.start()
+    return workers.mail_dir
 
 
 def _test_database_url() -> str:

@@ -1,0 +1,88 @@
+"""Summaries with a real worker: an import updates them; a worker killed mid-recompute changes
+nothing, and the next run converges on the right numbers."""
+
+import signal
+from datetime import timedelta
+from decimal import Decimal
+
+import psycopg
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app
+from portfolio.models import ProductMonthSummary, UsageRecord
+from portfolio.services import start_usage_import
+from portfolio.summaries import month_start
+from portfolio.tasks import recompute_summaries_task
+
+from ..factories import ProductFactory
+from .conftest import wait_for
+
+
+def _mean(product, month):
+    row = ProductMonthSummary.unscoped.filter(product=product, month=month).first()
+    return row.mean_daily_active_users if row else None
+
+
+def _raw_connection():
+    s = connection.settings_dict
+    return psycopg.connect(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        dbname=s["NAME"],
+        autocommit=False,
+    )
+
+
+def _waiting_on_summary_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query ILIKE 'INSERT INTO \"portfolio_productmonthsummary\"%%'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_then_kill_mid_recompute_then_converge(workers):
+    app.conf.task_always_eager = False
+    first = workers.start()
+    product = ProductFactory(name="Meridian EPR")
+    trust = product.organisation
+    day1 = month_start(timezone.localdate() - timedelta(days=1))  # two days of one month, both past
+    day2 = day1 + timedelta(days=1)
+    month = day1
+    upload = SimpleUploadedFile(
+        "u.csv", f"date,product,active_users\n{day1},Meridian EPR,100\n".encode()
+    )
+    start_usage_import(
+        organisation=trust, uploaded_file=upload, user=None
+    )  # small: imported inline
+    assert wait_for(lambda: _mean(product, month) == Decimal("100.00")), (
+        "import did not update the summary"
+    )
+
+    # New data arrives; hold the summary table so the worker's run stops half-way, then kill it.
+    UsageRecord.unscoped.create(organisation=trust, product=product, date=day2, active_users=300)
+    blocker = _raw_connection()
+    try:
+        blocker.execute("LOCK TABLE portfolio_productmonthsummary IN EXCLUSIVE MODE")
+        recompute_summaries_task.delay(trust.pk, None)
+        assert wait_for(_waiting_on_summary_lock, timeout=60), "the worker never reached the upsert"
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=20)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert _mean(product, month) == Decimal("100.00")  # the killed run wrote nothing
+
+    workers.start()
+    recompute_summaries_task.delay(
+        trust.pk, None
+    )  # the next run (nightly beat, or the next import)
+    assert wait_for(lambda: _mean(product, month) == Decimal("200.00"), timeout=60), (
+        f"the next run did not converge: mean is {_mean(product, month)}"
+    )

@@ -1,0 +1,182 @@
+"""Dashboards read only summaries: hand-checked totals, ICS isolation, constant query counts."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.permissions import Role
+from portfolio.models import ProductMonthSummary, TrustMonthSummary
+from portfolio.summaries import month_start, recompute_organisation
+
+from .factories import (
+    ContractFactory,
+    IcsFactory,
+    IcsMembershipFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    ProductFactory,
+    SupplierFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def trust_with_product(ics, name, cost, users, supplier):
+    trust = OrganisationFactory(ics=ics, name=name)
+    product = ProductFactory(
+        organisation=trust, name="Meridian EPR", supplier=supplier, licensed_seats=1000
+    )
+    today = timezone.localdate()
+    ContractFactory(
+        product=product,
+        supplier=supplier,
+        start_date=date(2020, 1, 1),
+        end_date=date(2035, 1, 1),
+        annual_cost=Decimal(cost),
+    )
+    from portfolio.models import UsageRecord
+
+    UsageRecord.unscoped.create(organisation=trust, product=product, date=today, active_users=users)
+    recompute_organisation(trust.pk, [today])
+    return trust
+
+
+@pytest.fixture
+def icss():
+    supplier = SupplierFactory(name="Meridian Health Systems")
+    ours, theirs = IcsFactory(name="Ours"), IcsFactory(name="Theirs")
+    trust_with_product(ours, "Alpha Trust", "120000", 500, supplier)
+    trust_with_product(ours, "Beta Trust", "240000", 400, supplier)
+    trust_with_product(theirs, "Gamma Trust", "999999", 100, supplier)
+    return ours, theirs
+
+
+def test_ics_totals_are_the_sum_of_its_trusts_and_exclude_other_icss(client, icss):
+    ours, _ = icss
+    lead = IcsMembershipFactory(ics=ours)
+    client.force_login(lead.user)
+    response = client.get(reverse("ics_dashboard", args=[ours.ods_code]))
+    totals = response.context["totals"]
+    assert totals["annual_spend"] == Decimal("360000.00")  # 120,000 + 240,000, not Gamma's
+    assert totals["mean_daily_active_users"] == Decimal("900.00")
+    page = response.content.decode()
+    assert "Alpha Trust" in page and "Beta Trust" in page
+    assert "Gamma Trust" not in page
+
+
+def test_duplication_finder_and_cost_benchmark(client, icss):
+    ours, _ = icss
+    client.force_login(IcsMembershipFactory(ics=ours).user)
+    context = client.get(reverse("ics_dashboard", args=[ours.ods_code])).context
+    [group] = context["duplicates"]
+    assert group["trusts"] == 2
+    assert group["combined_spend"] == Decimal("360000.00")
+    [benchmark] = context["benchmarks"]
+    # Monthly spend / daily users: Alpha 10,000 / 500 = 20.00; Beta 20,000 / 400 = 50.00
+    assert sorted(r.cost_per_active_user for r in benchmark["rows"]) == [
+        Decimal("20.00"),
+        Decimal("50.00"),
+    ]
+    assert benchmark["median"] == Decimal("35.00")
+
+
+def test_trust_dashboard_shows_kpis_from_the_summary(client):
+    trust = trust_with_product(IcsFactory(), "Solo Trust", "120000", 200, SupplierFactory())
+    client.force_login(MembershipFactory(organisation=trust, role=Role.VIEWER).user)
+    response = client.get(reverse("trust_dashboard", args=[trust.ods_code]))
+    page = response.content.decode()
+    assert "£120,000" in page
+    assert "£50.00 a month" in page  # 10,000 / 200
+    assert "20%" in page  # 200 of 1,000 seats
+    # 20 % utilisation is low: listed as a candidate to cut licences
+    assert "20% of licensed seats in use" in page
+
+
+def _bulk_summaries(trust, count):
+    month = month_start(timezone.localdate())
+    products = ProductFactory.create_batch(count, organisation=trust)
+    now = timezone.now()
+    ProductMonthSummary.unscoped.bulk_create(
+        [
+            ProductMonthSummary(
+                organisation=trust,
+                product=p,
+                month=month,
+                capability=p.capability,
+                supplier=p.supplier,
+                lifecycle_stage=p.lifecycle_stage,
+                computed_at=now,
+                mean_daily_active_users=Decimal("10"),
+                utilisation=Decimal("0.1"),
+                annual_spend=Decimal("1200"),
+                monthly_spend=Decimal("100"),
+                cost_per_active_user=Decimal("10"),
+                next_notice_deadline=timezone.localdate(),
+            )
+            for p in products
+        ]
+    )
+    TrustMonthSummary.unscoped.update_or_create(
+        organisation=trust, month=month, defaults={"computed_at": now}
+    )
+
+
+@pytest.mark.parametrize("view", ["trust_dashboard", "ics_dashboard"])
+def test_dashboard_query_count_is_the_same_for_10_and_1000_products(
+    client, view, django_assert_num_queries
+):
+    ics = IcsFactory()
+    small, large = OrganisationFactory(ics=ics), OrganisationFactory(ics=IcsFactory())
+    _bulk_summaries(small, 10)
+    _bulk_summaries(large, 1000)
+    counts = []
+    for trust in (small, large):
+        if view == "trust_dashboard":
+            client.force_login(MembershipFactory(organisation=trust, role=Role.VIEWER).user)
+            url = reverse(view, args=[trust.ods_code])
+        else:
+            client.force_login(IcsMembershipFactory(ics=trust.ics).user)
+            url = reverse(view, args=[trust.ics.ods_code])
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_product_dashboard_draws_spc_charts_with_data_tables(client):
+    trust = OrganisationFactory()
+    product = ProductFactory(organisation=trust)
+    now = timezone.now()
+    month = month_start(timezone.localdate())
+    rows = []
+    for back in range(12):
+        m = month
+        for _ in range(back):
+            m = (m.replace(day=1) - __import__("datetime").timedelta(days=1)).replace(day=1)
+        rows.append(
+            ProductMonthSummary(
+                organisation=trust,
+                product=product,
+                month=m,
+                capability="epr",
+                lifecycle_stage="live",
+                computed_at=now,
+                mean_daily_active_users=Decimal(100 + back % 3),
+                cost_per_active_user=Decimal(5),
+                mean_rating=Decimal("3.5"),
+            )
+        )
+    ProductMonthSummary.unscoped.bulk_create(rows)
+    client.force_login(MembershipFactory(organisation=trust, role=Role.PRODUCT_MANAGER).user)
+    page = client.get(
+        reverse("product_dashboard", args=[trust.ods_code, product.pk])
+    ).content.decode()
+    assert page.count('<svg class="app-spc"') == 3
+    assert "Common cause variation" in page
+    assert "Data for mean daily active users" in page
