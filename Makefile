@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format lock vendor clean
+.PHONY: run test lint format lock vendor clean bench
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks on PostgreSQL (DATABASE_URL); creates scale data once. See docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.usage_import --rows 1000000
 
 # Re-pin dependencies after editing pyproject.toml.
 lock: $(STAMP)

@@ -29,6 +29,7 @@ SAMPLE_KWARGS = {
 }
 EXPECTED_PUBLIC = {
     "health",
+    "bench_bare",
     "invitation_accept",
     "public_feedback",
     "public_feedback_thanks",

@@ -1,0 +1,246 @@
+"""`make bench`: the DESIGN.md figures, measured as ratios in one run on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portfolio_bench make bench
+
+Creates the scale data first if it is missing (200 trusts, 5,000 products, 10 M usage rows,
+1 M feedback rows), then reports:
+1. full summary recompute vs the equivalent raw SQL GROUP BY;
+2. incremental recompute after one day's import;
+3. dashboard requests per second vs a bare 50-row page, under gunicorn (2 sync workers), with wrk;
+4. query counts of the dashboards for a small and a large trust.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+
+
+def setup_django():
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
+def timed(fn):
+    began = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - began, result
+
+
+def main() -> int:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("make bench needs PostgreSQL: set DATABASE_URL")
+        return 2
+    call_command("migrate", verbosity=0)
+    from accounts.models import Organisation
+
+    trusts = list(Organisation.objects.filter(ods_code__startswith="RS").order_by("ods_code"))
+    if len(trusts) < 200:
+        print("Creating scale data (once)...")
+        took, _ = timed(lambda: call_command("make_scale_data"))
+        print(f"scale data created in {took:.0f} s")
+        trusts = list(Organisation.objects.filter(ods_code__startswith="RS").order_by("ods_code"))
+    report = []
+    report += bench_recompute(trusts)
+    report += bench_incremental(trusts)
+    report += bench_queries(trusts)
+    report += bench_http(trusts)
+    print("\n".join(report))
+    return 0
+
+
+def bench_recompute(trusts):
+    from django.db import connection
+
+    from portfolio.models import UsageRecord
+    from portfolio.summaries import recompute_organisation
+
+    rows = UsageRecord.unscoped.filter(organisation__in=trusts).count()
+    raw_sql = """
+        SELECT product_id, month, COUNT(*), AVG(users), MAX(users) FROM (
+            SELECT product_id, date_trunc('month', date)::date AS month, date, SUM(active_users) AS users
+            FROM portfolio_usagerecord WHERE organisation_id = ANY(%s) GROUP BY product_id, date
+        ) d GROUP BY product_id, month
+    """
+    ids = [t.pk for t in trusts]
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+            cursor.execute(raw_sql, [ids])
+            return len(cursor.fetchall())
+
+    raw()  # warm the cache so both sides read from memory
+    raw_time, groups = timed(raw)
+    full_time, written = timed(lambda: sum(recompute_organisation(t.pk) for t in trusts))
+    return [
+        "## Full summary recompute",
+        f"usage rows: {rows:,}; product-month groups: {groups:,}; summary rows written: {written:,}",
+        f"raw SQL GROUP BY (one statement): {raw_time:.1f} s",
+        f"full recompute (all {len(trusts)} trusts, upserts included): {full_time:.1f} s",
+        f"ratio full / raw: {full_time / raw_time:.2f} (target <= 1.5)",
+        "",
+    ]
+
+
+def bench_incremental(trusts):
+    from django.utils import timezone
+
+    from portfolio.models import Product, UsageRecord
+    from portfolio.summaries import recompute_organisation
+    from portfolio.usage_import import write_rows
+
+    today = timezone.localdate()
+    UsageRecord.unscoped.filter(organisation__in=trusts, date=today).delete()
+    products = list(
+        Product.unscoped.filter(organisation__in=trusts).values_list("pk", "organisation_id")
+    )
+    by_trust = {}
+    for pk, org in products:
+        by_trust.setdefault(org, []).append((pk, today, 100 + pk % 50, "Site 1", ""))
+    import_time, _ = timed(lambda: [write_rows(org, rows) for org, rows in by_trust.items()])
+    inc_time, written = timed(lambda: sum(recompute_organisation(t.pk, [today]) for t in trusts))
+    UsageRecord.unscoped.filter(organisation__in=trusts, date=today).delete()
+    return [
+        "## Incremental recompute after one day's import",
+        f"one day's rows imported: {len(products):,} in {import_time:.1f} s",
+        f"incremental recompute of the current month for all {len(trusts)} trusts: {inc_time:.2f} s "
+        f"({written:,} rows) (target <= 2 s)",
+        "",
+    ]
+
+
+def _dashboard_user(trust):
+    from accounts.models import IcsMembership, Membership, User
+    from accounts.permissions import Role
+
+    user, _ = User.objects.get_or_create(email=f"bench-{trust.ods_code.lower()}@example.org")
+    Membership.objects.get_or_create(user=user, organisation=trust, defaults={"role": Role.VIEWER})
+    IcsMembership.objects.get_or_create(user=user, ics=trust.ics)
+    return user
+
+
+def bench_queries(trusts):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from portfolio.models import Product
+
+    small = min(trusts, key=lambda t: Product.unscoped.filter(organisation=t).count())
+    large = trusts[0]
+    lines = ["## Query counts (same page, small vs large trust)"]
+    for label, trust in (("small", small), ("large", large)):
+        client = Client()
+        client.force_login(_dashboard_user(trust))
+        for name, url in (
+            ("trust dashboard", f"/o/{trust.ods_code}/dashboard/"),
+            ("ICS dashboard", f"/ics/{trust.ics.ods_code}/dashboard/"),
+        ):
+            with CaptureQueriesContext(connection) as captured:
+                status = client.get(url, HTTP_HOST="127.0.0.1").status_code
+            products = Product.unscoped.filter(organisation=trust).count()
+            lines.append(
+                f"{name}, {label} trust {trust.ods_code} ({products} products): "
+                f"{len(captured.captured_queries)} queries (HTTP {status})"
+            )
+    return [*lines, ""]
+
+
+def bench_http(trusts):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    if not shutil.which("wrk"):
+        return ["## Throughput", "wrk is not installed (apt-get install wrk): skipped", ""]
+    trust = trusts[0]
+    user = _dashboard_user(trust)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        time.sleep(3)
+        results = {}
+        pages = {
+            "bare 50-row page": "/__bench__/bare/",
+            "trust dashboard": f"/o/{trust.ods_code}/dashboard/",
+            "ICS dashboard": f"/ics/{trust.ics.ods_code}/dashboard/",
+            "product list": f"/o/{trust.ods_code}/products/",
+        }
+        for label, path in pages.items():
+            output = subprocess.run(  # noqa: S603
+                [
+                    "wrk",
+                    "-t2",
+                    "-c4",
+                    "-d10s",
+                    "-H",
+                    f"Cookie: sessionid={session.session_key}",
+                    f"http://127.0.0.1:{PORT}{path}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+            rps = next(
+                (
+                    float(line.split()[1])
+                    for line in output.splitlines()
+                    if line.startswith("Requests/sec")
+                ),
+                0.0,
+            )
+            non2xx = next((line.strip() for line in output.splitlines() if "Non-2xx" in line), "")
+            results[label] = rps
+            results[label + " errors"] = non2xx
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    bare = results["bare 50-row page"]
+    lines = ["## Throughput under gunicorn (2 sync workers, wrk -t2 -c4 -d10s, same machine)"]
+    for label in pages:
+        extra = f" ({results[label + ' errors']})" if results[label + " errors"] else ""
+        ratio = (
+            f", {results[label] / bare:.0%} of the bare page"
+            if bare and label != "bare 50-row page"
+            else ""
+        )
+        lines.append(f"{label}: {results[label]:.0f} req/s{ratio}{extra}")
+    lines.append("target: dashboards >= 50 % of the bare page")
+    return [*lines, ""]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
