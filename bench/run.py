@@ -202,7 +202,7 @@ def bench_http(trusts):
         for label, path in pages.items():
             output = subprocess.run(  # noqa: S603
                 [
-                    "wrk",
+                    shutil.which("wrk"),
                     "-t2",
                     "-c4",
                     "-d10s",
