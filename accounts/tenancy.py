@@ -43,7 +43,10 @@ def organisation_view(capability: str):
             request.organisation = membership.organisation
             request.membership = membership
             request.role = membership.role
-            request.session[SESSION_ORGANISATION_KEY] = membership.organisation.ods_code
+            if request.session.get(SESSION_ORGANISATION_KEY) != membership.organisation.ods_code:
+                request.session[SESSION_ORGANISATION_KEY] = (
+                    membership.organisation.ods_code
+                )  # no write per page
             with scope(organisation=membership.organisation):
                 return view(request, *args, **kwargs)
 

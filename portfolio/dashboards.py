@@ -51,6 +51,15 @@ def suggest_time(row: ProductMonthSummary, median_cost: Decimal | None) -> tuple
     return TimeDecision.TOLERATE, "Adequate use and satisfaction"
 
 
+def summaries_version(today: date):
+    """When the summaries in scope last changed (the dashboards' cache version)."""
+    from django.db.models import Max
+
+    return TrustMonthSummary.objects.filter(month=month_start(today)).aggregate(
+        v=Max("computed_at")
+    )["v"]
+
+
 def trust_dashboard(today: date) -> dict:
     """For the trust in scope."""
     current = month_start(today)

@@ -21,6 +21,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from config.pg import copy_upsert
 from feedback.models import Feedback
 from roadmaps.models import ItemStatus, RoadmapItem
 
@@ -156,20 +157,19 @@ def _feedback_by_product_month(organisation_id, first, last):
     return result
 
 
-def _safety_events(organisation_id):
-    """(product_id, created date, closed date or None) of every safety concern."""
-    return list(
-        Feedback.unscoped.filter(organisation_id=organisation_id, patient_safety=True).values_list(
-            "product_id", "created_at", "safety_closed_at"
-        )
-    )
+def _safety_events(organisation_id) -> dict[int, list[tuple]]:
+    """{product_id: [(created, closed or None), ...]} of every safety concern."""
+    events: dict[int, list[tuple]] = defaultdict(list)
+    for product_id, created, closed in Feedback.unscoped.filter(
+        organisation_id=organisation_id, patient_safety=True
+    ).values_list("product_id", "created_at", "safety_closed_at"):
+        events[product_id].append((created, closed))
+    return events
 
 
-def _open_safety_at(events, product_id, moment) -> int:
+def _open_safety_at(events: list[tuple], moment) -> int:
     return sum(
-        1
-        for pid, created, closed in events
-        if pid == product_id and created <= moment and (closed is None or closed > moment)
+        1 for created, closed in events if created <= moment and (closed is None or closed > moment)
     )
 
 
@@ -277,39 +277,37 @@ def recompute_organisation(
                         if fb["count"]
                         else None,
                         feedback_by_category=dict(fb["categories"]),
-                        open_safety_concerns=_open_safety_at(safety, product.pk, moment),
+                        open_safety_concerns=_open_safety_at(safety.get(product.pk, ()), moment),
                         roadmap_in_flight=in_flight[product.pk] if month == current_month else 0,
                         contract_end_date=end,
                         next_notice_deadline=notice,
                         computed_at=now,
                     )
                 )
-        ProductMonthSummary.unscoped.bulk_create(
-            rows,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["product", "month"],
-            update_fields=[
-                f.name
-                for f in ProductMonthSummary._meta.concrete_fields
-                if f.name not in {"id", "organisation", "product", "month"}
-            ],
-        )
+        _upsert(ProductMonthSummary, rows, ["product", "month"])
         trust_rows = [
             _trust_row(organisation_id, month, [r for r in rows if r.month == month], now)
             for month in months
         ]
-        TrustMonthSummary.unscoped.bulk_create(
-            trust_rows,
-            update_conflicts=True,
-            unique_fields=["organisation", "month"],
-            update_fields=[
-                f.name
-                for f in TrustMonthSummary._meta.concrete_fields
-                if f.name not in {"id", "organisation", "month"}
-            ],
-        )
+        _upsert(TrustMonthSummary, trust_rows, ["organisation", "month"])
         return len(rows) + len(trust_rows)
+
+
+def _upsert(model, rows, unique_fields) -> None:
+    if connection.vendor == "postgresql":
+        copy_upsert(model, rows, unique_fields)
+        return
+    model.unscoped.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=unique_fields,
+        update_fields=[
+            f.name
+            for f in model._meta.concrete_fields
+            if f.name not in {"id", "organisation", *unique_fields}
+        ],
+    )
 
 
 def _trust_row(organisation_id, month, rows, now) -> TrustMonthSummary:

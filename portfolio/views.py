@@ -211,11 +211,36 @@ def usage_template(request):
     return response
 
 
+def _cached_body(key_parts, version, template, build):
+    """Dashboard bodies change only when the summaries do: cache each one under the summaries'
+    version (their computed_at), so a page view is a few small queries and a cache read."""
+    from django.core.cache import cache
+    from django.template.loader import render_to_string
+
+    key = "dashboard:" + ":".join(
+        str(part) for part in (*key_parts, version.isoformat() if version else "none")
+    )
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(template, build())
+        cache.set(key, body, timeout=24 * 3600)
+    return body
+
+
 @organisation_view(Capability.VIEW_DASHBOARDS)
 def trust_dashboard(request):
+    from .dashboards import summaries_version
     from .dashboards import trust_dashboard as build
 
-    return render(request, "portfolio/trust_dashboard.html", build(timezone.localdate()))
+    today = timezone.localdate()
+    version = summaries_version(today)
+    body = _cached_body(
+        ("trust", request.organisation.ods_code, today.isoformat()),
+        version,
+        "portfolio/includes/trust_dashboard_body.html",
+        lambda: {**build(today), "current_organisation": request.organisation},
+    )
+    return render(request, "portfolio/trust_dashboard.html", {"body": body, "month": today})
 
 
 @organisation_view(Capability.VIEW_DASHBOARDS)
@@ -236,5 +261,14 @@ def product_dashboard(request, product_id):
 @ics_view(Capability.VIEW_ICS_DASHBOARDS)
 def ics_dashboard(request):
     from .dashboards import ics_dashboard as build
+    from .dashboards import summaries_version
 
-    return render(request, "portfolio/ics_dashboard.html", build(timezone.localdate()))
+    today = timezone.localdate()
+    version = summaries_version(today)
+    body = _cached_body(
+        ("ics", request.ics.ods_code, today.isoformat()),
+        version,
+        "portfolio/includes/ics_dashboard_body.html",
+        lambda: build(today),
+    )
+    return render(request, "portfolio/ics_dashboard.html", {"body": body, "month": today})
