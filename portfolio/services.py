@@ -39,6 +39,18 @@ def _display(instance, field_name: str) -> str:
     return str(value)
 
 
+def _apply(instance, data: dict, label) -> dict:
+    """Set ``data`` on ``instance``; return {label: [before, after]} for the values that changed."""
+    changes = {}
+    for name, value in data.items():
+        before = _display(instance, name)
+        setattr(instance, name, value)
+        after = _display(instance, name)
+        if before != after:
+            changes[label(str(instance._meta.get_field(name).verbose_name))] = [before, after]
+    return changes
+
+
 def _record_change(product: Product, user, summary: str, changes: dict) -> None:
     ProductChange.unscoped.create(
         organisation_id=product.organisation_id,
@@ -60,13 +72,7 @@ def create_product(*, organisation, data: dict, user=None) -> Product:
 @transaction.atomic
 def update_product(*, product: Product, data: dict, user) -> Product:
     product = Product.unscoped.select_for_update().get(pk=product.pk)
-    changes = {}
-    for name, value in data.items():
-        before = _display(product, name)
-        setattr(product, name, value)
-        after = _display(product, name)
-        if before != after:
-            changes[str(product._meta.get_field(name).verbose_name).capitalize()] = [before, after]
+    changes = _apply(product, data, lambda name: name.capitalize())
     if changes:
         product.save()
         _record_change(product, user, "Product details changed", changes)
@@ -103,19 +109,14 @@ def create_contract(*, product: Product, data: dict, user) -> Contract:
             ]
         },
     )
+    request_summary_refresh(product.organisation_id)
     return contract
 
 
 @transaction.atomic
 def update_contract(*, contract: Contract, data: dict, user) -> Contract:
     contract = Contract.unscoped.select_for_update().get(pk=contract.pk)
-    changes = {}
-    for name, value in data.items():
-        before = _display(contract, name)
-        setattr(contract, name, value)
-        after = _display(contract, name)
-        if before != after:
-            changes[f"Contract {contract._meta.get_field(name).verbose_name}"] = [before, after]
+    changes = _apply(contract, data, lambda name: f"Contract {name}")
     if changes:
         contract.save()
         _record_change(contract.product, user, "Contract changed", changes)

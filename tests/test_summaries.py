@@ -256,3 +256,62 @@ def test_a_late_first_run_sends_only_the_tightest_threshold(trust):
     )
     assert send_renewal_reminders(today=contract.notice_deadline - timedelta(days=20)) == 1
     assert list(RenewalReminder.unscoped.values_list("threshold_days", flat=True)) == [30]
+
+
+def test_adding_a_contract_refreshes_the_trusts_summaries(
+    trust, epr, django_capture_on_commit_callbacks
+):
+    from portfolio.services import create_contract
+
+    recompute_organisation(trust.pk, None)
+    this_month = timezone_today().replace(day=1)
+    before = summary(epr, this_month).annual_spend
+    with django_capture_on_commit_callbacks(execute=True):
+        create_contract(
+            product=epr,
+            user=None,
+            data={
+                "supplier": epr.supplier,
+                "start_date": date(2020, 1, 1),
+                "end_date": date(2040, 1, 1),
+                "annual_cost": Decimal("5000.00"),
+                "licence_model": "enterprise",
+                "seats": None,
+                "notice_period_days": 90,
+                "renewal_status": "not_started",
+                "reference": "",
+            },
+        )
+    assert summary(epr, this_month).annual_spend == before + Decimal("5000.00")
+
+
+def test_feedback_refreshes_the_summary_of_its_month(
+    trust, epr, django_capture_on_commit_callbacks
+):
+    from feedback.services import submit_feedback
+
+    recompute_organisation(trust.pk, None)
+    this_month = timezone_today().replace(day=1)
+    before = summary(epr, this_month).feedback_count
+    with django_capture_on_commit_callbacks(execute=True):
+        submit_feedback(
+            organisation=trust,
+            data={
+                "product": epr,
+                "staff_group": "doctor",
+                "rating": 5,
+                "category": "praise",
+                "text": "Great",
+                "patient_safety": False,
+                "site": "",
+                "contact_email": "",
+                "contact_consent": False,
+            },
+        )
+    assert summary(epr, this_month).feedback_count == before + 1
+
+
+def timezone_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
