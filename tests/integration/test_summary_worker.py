@@ -41,7 +41,7 @@ def _waiting_on_summary_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE 'INSERT INTO \"portfolio_productmonthsummary\"%%'"
+            "AND query ILIKE 'INSERT INTO %%portfolio_productmonthsummary%%'"
         )
         return cursor.fetchone()[0] > 0
 
