@@ -35,8 +35,13 @@ def suggest_time(row: ProductMonthSummary, median_cost: Decimal | None) -> tuple
     )
     if use is None and rating is None:
         return "", "Not enough data"
-    if use is not None and use < LOW_UTILISATION and (rating is None or rating < 3):
-        return TimeDecision.ELIMINATE, "Little used and not liked"
+    if use is not None and use < LOW_UTILISATION and rating is not None and rating < 3:
+        return TimeDecision.ELIMINATE, "Little used and poorly rated"
+    if use is not None and use < LOW_UTILISATION and rating is None:
+        return (
+            TimeDecision.ELIMINATE,
+            f"Only {use:.0%} of licensed seats in use, and no feedback to weigh",
+        )
     if rating is not None and rating < 3:
         return TimeDecision.MIGRATE, "Used, but staff rate it poorly"
     if (

@@ -202,3 +202,38 @@ def test_a_cached_dashboard_shows_new_numbers_after_a_recompute(client):
     recompute_organisation(trust.pk, [timezone.localdate()])
     page = client.get(url).content.decode()
     assert "£240,000" in page and "£120,000" not in page
+
+
+@pytest.mark.parametrize(
+    ("utilisation", "rating", "cost", "expected", "reason"),
+    [
+        (None, None, None, "", "Not enough data"),
+        ("0.20", "2.0", "10", "eliminate", "Little used and poorly rated"),
+        (
+            "0.31",
+            None,
+            "10",
+            "eliminate",
+            "Only 31% of licensed seats in use, and no feedback to weigh",
+        ),
+        ("0.70", "2.5", "10", "migrate", "Used, but staff rate it poorly"),
+        ("0.70", "4.0", "10", "invest", "Well used and well rated"),
+        (
+            "0.70",
+            "4.0",
+            "50",
+            "tolerate",
+            "Costs more than twice the trust's median per active user",
+        ),
+        ("0.50", "3.2", "10", "tolerate", "Adequate use and satisfaction"),
+    ],
+)
+def test_time_suggestion(utilisation, rating, cost, expected, reason):
+    from portfolio.dashboards import suggest_time
+
+    row = ProductMonthSummary(
+        utilisation=Decimal(utilisation) if utilisation else None,
+        mean_rating=Decimal(rating) if rating else None,
+        cost_per_active_user=Decimal(cost) if cost else None,
+    )
+    assert suggest_time(row, Decimal("20")) == (expected, reason)
