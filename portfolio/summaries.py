@@ -8,12 +8,14 @@ again after it was killed half-way, converges on the same numbers. Heavy SQL car
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 import secrets
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -157,20 +159,25 @@ def _feedback_by_product_month(organisation_id, first, last):
     return result
 
 
-def _safety_events(organisation_id) -> dict[int, list[tuple]]:
-    """{product_id: [(created, closed or None), ...]} of every safety concern."""
-    events: dict[int, list[tuple]] = defaultdict(list)
+def _safety_events(organisation_id) -> dict[int, tuple[list, list]]:
+    """{product_id: (sorted created times, sorted closed times)} of every safety concern."""
+    events: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
     for product_id, created, closed in Feedback.unscoped.filter(
         organisation_id=organisation_id, patient_safety=True
     ).values_list("product_id", "created_at", "safety_closed_at"):
-        events[product_id].append((created, closed))
+        events[product_id][0].append(created)
+        if closed is not None:
+            events[product_id][1].append(closed)
+    for created, closed in events.values():
+        created.sort()
+        closed.sort()
     return events
 
 
-def _open_safety_at(events: list[tuple], moment) -> int:
-    return sum(
-        1 for created, closed in events if created <= moment and (closed is None or closed > moment)
-    )
+def _open_safety_at(events: tuple[list, list], moment) -> int:
+    """Concerns raised by ``moment`` and not closed by then (a concern closes after it opens)."""
+    created, closed = events
+    return bisect.bisect_right(created, moment) - bisect.bisect_right(closed, moment)
 
 
 def _contract_position(contracts, as_of: date, licensed_seats):
@@ -235,28 +242,35 @@ def recompute_organisation(
             ).values_list("product_id", flat=True)
         )
         now = timezone.now()
+        # Per month, once: the day the figures are "as of", and the moment just after it.
+        as_of = {m: min(month_end(m), today) for m in months}
+        moment = {
+            m: timezone.make_aware(
+                timezone.datetime.combine(
+                    as_of[m] + timedelta(days=1), timezone.datetime.min.time()
+                )
+            )
+            for m in months
+        }
+        # Plain records on PostgreSQL (COPY reads attributes); model instances for bulk_create elsewhere.
+        make = SimpleNamespace if connection.vendor == "postgresql" else ProductMonthSummary
+        empty_feedback = {"count": 0, "ratings": 0, "categories": Counter()}
         rows = []
         for product in products:
+            product_contracts = contracts[product.pk]
+            product_safety = safety.get(product.pk, ())
             for month in months:
-                as_of = min(month_end(month), today)
                 days, mean_users, peak = usage.get((product.pk, month), (0, None, None))
-                fb = feedback.get(
-                    (product.pk, month), {"count": 0, "ratings": 0, "categories": Counter()}
-                )
+                fb = feedback.get((product.pk, month), empty_feedback)
                 annual, seats, notice, end = _contract_position(
-                    contracts[product.pk], as_of, product.licensed_seats
+                    product_contracts, as_of[month], product.licensed_seats
                 )
                 monthly = (annual / 12) if annual else Decimal("0")
                 mean_users = _q(mean_users)
-                moment = timezone.make_aware(
-                    timezone.datetime.combine(
-                        as_of + timedelta(days=1), timezone.datetime.min.time()
-                    )
-                )
                 rows.append(
-                    ProductMonthSummary(
+                    make(
                         organisation_id=organisation_id,
-                        product=product,
+                        product_id=product.pk,
                         month=month,
                         capability=product.capability,
                         supplier_id=product.supplier_id,
@@ -277,7 +291,9 @@ def recompute_organisation(
                         if fb["count"]
                         else None,
                         feedback_by_category=dict(fb["categories"]),
-                        open_safety_concerns=_open_safety_at(safety.get(product.pk, ()), moment),
+                        open_safety_concerns=_open_safety_at(product_safety, moment[month])
+                        if product_safety
+                        else 0,
                         roadmap_in_flight=in_flight[product.pk] if month == current_month else 0,
                         contract_end_date=end,
                         next_notice_deadline=notice,
@@ -285,10 +301,10 @@ def recompute_organisation(
                     )
                 )
         _upsert(ProductMonthSummary, rows, ["product", "month"])
-        trust_rows = [
-            _trust_row(organisation_id, month, [r for r in rows if r.month == month], now)
-            for month in months
-        ]
+        by_month = defaultdict(list)
+        for row in rows:
+            by_month[row.month].append(row)
+        trust_rows = [_trust_row(organisation_id, month, by_month[month], now) for month in months]
         _upsert(TrustMonthSummary, trust_rows, ["organisation", "month"])
         return len(rows) + len(trust_rows)
 
