@@ -5,6 +5,7 @@ Kept free of pytest fixtures so the self-test can prove the very same code finds
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,14 +187,24 @@ def check_current_page(
 
 
 def _goto(page, url: str):
-    """``page.goto``, retried when Chromium's error page for the last URL interrupts it."""
-    for attempt in range(3):
+    """``page.goto``, retried when another navigation interrupts it.
+
+    Chromium now and then restarts a navigation (seen in CI on a 403 page: "interrupted by another
+    navigation to" the same URL). Resetting to about:blank before retrying removes whatever the
+    previous document was still doing.
+    """
+    attempts = 5
+    for attempt in range(attempts):
         try:
             return page.goto(url)
         except PlaywrightError as error:
-            if "interrupted by another navigation" not in str(error) or attempt == 2:
+            if "interrupted by another navigation" not in str(error) or attempt == attempts - 1:
                 raise
-            page.wait_for_load_state()
+            page.wait_for_timeout(250 * (attempt + 1))
+            with contextlib.suppress(
+                PlaywrightError
+            ):  # Chromium's error page may still be arriving
+                page.goto("about:blank")
     raise AssertionError("unreachable")
 
 
