@@ -144,9 +144,8 @@ def feedback_list(request):
     )
 
 
-@organisation_view(Capability.SUBMIT_FEEDBACK)
-def feedback_detail(request, feedback_id):
-    feedback = _feedback_or_404(feedback_id)
+def _detail_context(request, feedback, **forms) -> dict:
+    """Everything the detail page shows for this role; ``forms`` replaces a form holding errors."""
     can_triage = role_can(request.role, Capability.TRIAGE_FEEDBACK)
     context = {
         "feedback": feedback,
@@ -167,7 +166,13 @@ def feedback_detail(request, feedback_id):
 
         context["roadmap_form"] = LinkToItemForm(candidates=items_for_feedback(feedback))
         context["roadmap_items"] = feedback.roadmap_items.all()
-    return render(request, "feedback/feedback_detail.html", context)
+    return {**context, **forms}
+
+
+@organisation_view(Capability.SUBMIT_FEEDBACK)
+def feedback_detail(request, feedback_id):
+    feedback = _feedback_or_404(feedback_id)
+    return render(request, "feedback/feedback_detail.html", _detail_context(request, feedback))
 
 
 @organisation_view(Capability.SUBMIT_FEEDBACK)
@@ -184,20 +189,12 @@ def feedback_vote(request, feedback_id):
 
 
 def _detail_with_errors(request, feedback, **forms):
-    context = {
-        "feedback": feedback,
-        "voted": selectors.has_voted(feedback, request.user),
-        "can_triage": True,
-        "can_see_contact": True,
-        "triage_form": TriageForm(
-            initial={"status": feedback.status, "response": feedback.response}
-        ),
-        "merge_form": MergeForm(candidates=selectors.merge_candidates(feedback)),
-        "similar": selectors.similar_feedback(feedback),
-        "history": feedback.status_changes.select_related("changed_by")[:20],
-        **forms,
-    }
-    return render(request, "feedback/feedback_detail.html", context, status=400)
+    return render(
+        request,
+        "feedback/feedback_detail.html",
+        _detail_context(request, feedback, **forms),
+        status=400,
+    )
 
 
 @organisation_view(Capability.TRIAGE_FEEDBACK)
