@@ -83,7 +83,10 @@ class RoadmapItemForm(forms.ModelForm):
                 "required": "Select Now, Next or Later",
                 "invalid_choice": "Select Now, Next or Later",
             },
-            "target_quarter": {"invalid": "Enter a quarter like 2026-Q3"},
+            "target_quarter": {
+                "invalid": "Enter a quarter like 2026-Q3",
+                "max_length": "Enter a quarter like 2026-Q3",
+            },
             "reach": {
                 "required": "Enter the reach",
                 "invalid": "Reach must be a whole number, like 400",
