@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.forms import add_validation_error
+from config.forms import add_validation_error, bound_data
 
 from .adapters import SESSION_INVITATION_KEY
 from .forms import InviteForm, OrganisationSwitchForm, RoleForm
@@ -54,7 +54,7 @@ def organisation_switch(request):
     memberships = list(memberships_for_user(request.user))
     ics_memberships = list(ics_memberships_for_user(request.user))
     form = OrganisationSwitchForm(
-        request.POST if request.method == "POST" else None,
+        bound_data(request),
         memberships=memberships,
         ics_memberships=ics_memberships,
     )
@@ -97,7 +97,7 @@ def member_list(request):
 @organisation_view(Capability.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_invite(request):
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invite_member(
@@ -124,9 +124,7 @@ def member_role(request, membership_id):
         membership = member_of(request.organisation, membership_id)
     except Membership.DoesNotExist:
         raise Http404 from None
-    form = RoleForm(
-        request.POST if request.method == "POST" else None, initial={"role": membership.role}
-    )
+    form = RoleForm(bound_data(request), initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         try:
             change_role(membership=membership, role=form.cleaned_data["role"])

@@ -9,4 +9,6 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# The bare comparison page exists only here, so only here is it public.
+ANONYMOUS_ALLOWED_URL_NAMES = ANONYMOUS_ALLOWED_URL_NAMES | {"bench_bare"}  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -281,7 +281,6 @@ SERVICE_NAME = "NHS Product Portfolio"
 ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
     {
         "health",
-        "bench_bare",  # exists only under bench.settings (make bench); no such URL in the app
         "invitation_accept",
         "public_feedback",  # the QR-code feedback form: the only tenant page open without sign-in
         "public_feedback_thanks",

@@ -5,13 +5,7 @@ import re
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from portfolio.models import Product
-
 from .models import Feedback, FeedbackLink, FeedbackVote, Status
-
-
-def products_for_feedback() -> QuerySet[Product]:
-    return Product.objects.filter(archived_at__isnull=True).order_by("name")
 
 
 def feedback_list(filters: dict | None = None, user=None) -> QuerySet[Feedback]:

@@ -11,8 +11,9 @@ from accounts.permissions import Capability, role_can
 from accounts.scoping import scope
 from accounts.tenancy import organisation_view
 from config.csv_safety import csv_text
-from config.forms import add_validation_error
+from config.forms import add_validation_error, bound_data
 from portfolio.models import Product
+from portfolio.selectors import active_products
 
 from . import selectors, services
 from .forms import (
@@ -27,10 +28,6 @@ from .guards import allow_anonymous_post
 from .models import Feedback, FeedbackLink, Status
 
 SESSION_THANKS_KEY = "feedback_thanks"
-
-
-def _bound(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _feedback_or_404(feedback_id) -> Feedback:
@@ -56,11 +53,9 @@ def public_feedback(request, token):
         return render(request, "feedback/link_disabled.html", {"link": link}, status=410)
     with scope(organisation=link.organisation):
         products = (
-            Product.objects.filter(pk=link.product_id)
-            if link.product_id
-            else selectors.products_for_feedback()
+            Product.objects.filter(pk=link.product_id) if link.product_id else active_products()
         )
-        form = FeedbackForm(_bound(request), products=products)
+        form = FeedbackForm(bound_data(request), products=products)
         if request.method == "POST":
             if form.is_spam:
                 return redirect("public_feedback_thanks", token=token)  # say nothing to bots
@@ -105,8 +100,8 @@ def public_feedback_thanks(request, token):
 @require_http_methods(["GET", "POST"])
 def feedback_new(request):
     form = FeedbackForm(
-        _bound(request),
-        products=selectors.products_for_feedback(),
+        bound_data(request),
+        products=active_products(),
         initial={"product": request.GET.get("product")},
     )
     if request.method == "POST" and form.is_valid():
@@ -128,7 +123,7 @@ def feedback_new(request):
 
 @organisation_view(Capability.SUBMIT_FEEDBACK)
 def feedback_list(request):
-    products = selectors.products_for_feedback()
+    products = active_products()
     filter_form = FeedbackFilterForm(request.GET or None, products=products)
     filters = filter_form.filters()
     items = selectors.feedback_list(filters, user=request.user)[:200]
@@ -246,9 +241,7 @@ def feedback_merge(request, feedback_id):
 
 @organisation_view(Capability.TRIAGE_FEEDBACK)
 def feedback_export(request):
-    filter_form = FeedbackFilterForm(
-        request.GET or None, products=selectors.products_for_feedback()
-    )
+    filter_form = FeedbackFilterForm(request.GET or None, products=active_products())
     header, rows = selectors.export_rows(filter_form.filters())
     response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
@@ -314,7 +307,7 @@ def safety_concern(request, feedback_id):
 @organisation_view(Capability.TRIAGE_FEEDBACK)
 @require_http_methods(["GET", "POST"])
 def link_list(request):
-    form = FeedbackLinkForm(_bound(request), products=selectors.products_for_feedback())
+    form = FeedbackLinkForm(bound_data(request), products=active_products())
     if request.method == "POST" and form.is_valid():
         link = services.create_link(
             organisation=request.organisation, data=form.cleaned_data, user=request.user

@@ -245,12 +245,6 @@ class UsageImport(TenantModel):
     class Meta:
         ordering = ["-created_at"]
 
-    @property
-    def percent_done(self) -> int:
-        if not self.rows_total:
-            return 0 if self.status in {ImportStatus.PENDING, ImportStatus.PROCESSING} else 100
-        return min(100, round(100 * self.rows_processed / self.rows_total))
-
 
 class ProductMonthSummary(TenantModel):
     """Adoption, spend and satisfaction of one product in one month. Written only by the summary jobs."""

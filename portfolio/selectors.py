@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -24,6 +24,11 @@ def _current_spend_subquery(today: date):
         Value(Decimal("0.00")),
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
+
+
+def active_products() -> QuerySet[Product]:
+    """The trust's products that are not archived: what people can give feedback on or plan for."""
+    return Product.objects.filter(archived_at__isnull=True).order_by("name")
 
 
 def product_list(filters: dict | None = None) -> QuerySet[Product]:
@@ -58,22 +63,33 @@ class ContractPosition:
     current_seats: int | None
     next_notice_deadline: date | None
     next_notice_contract: Contract | None
+    current_contract_end: date | None
 
 
 def contract_position(
-    contracts: list[Contract], licensed_seats: int | None, today: date
+    contracts: list[Contract], licensed_seats: int | None, as_of: date
 ) -> ContractPosition:
-    """What the product page shows: spend and seats now, and the next notice deadline."""
-    current = [c for c in contracts if c.start_date <= today <= c.end_date]
+    """Spend and seats of the contracts running on ``as_of``, and the next notice deadline.
+
+    The one rule for this: the product page calls it for today, the summary jobs for each month end.
+    """
+    current = [c for c in contracts if c.start_date <= as_of <= c.end_date]
     spend = sum((c.annual_cost for c in current), Decimal("0.00"))
     seats = licensed_seats
     if seats is None and any(c.seats is not None for c in current):
         seats = sum(c.seats or 0 for c in current)
-    upcoming = sorted(
-        (c for c in contracts if c.notice_deadline >= today), key=lambda c: c.notice_deadline
+    first = min(
+        (c for c in contracts if c.notice_deadline >= as_of),
+        key=lambda c: c.notice_deadline,
+        default=None,
     )
-    first = upcoming[0] if upcoming else None
-    return ContractPosition(spend, seats, first.notice_deadline if first else None, first)
+    return ContractPosition(
+        spend,
+        seats,
+        first.notice_deadline if first else None,
+        first,
+        max((c.end_date for c in current), default=None),
+    )
 
 
 def contracts_of(product: Product) -> list[Contract]:
@@ -101,7 +117,3 @@ def recent_imports(limit: int = 10) -> QuerySet[UsageImport]:
 
 def usage_import(import_id: int) -> UsageImport:
     return UsageImport.objects.select_related("uploaded_by").get(pk=import_id)
-
-
-def archived_count() -> int:
-    return Product.objects.filter(~Q(archived_at=None)).count()

@@ -35,6 +35,7 @@ from .models import (
     TrustMonthSummary,
     UsageRecord,
 )
+from .selectors import contract_position
 
 logger = logging.getLogger(__name__)
 
@@ -180,17 +181,6 @@ def _open_safety_at(events: tuple[list, list], moment) -> int:
     return bisect.bisect_right(created, moment) - bisect.bisect_right(closed, moment)
 
 
-def _contract_position(contracts, as_of: date, licensed_seats):
-    current = [c for c in contracts if c.start_date <= as_of <= c.end_date]
-    annual = sum((c.annual_cost for c in current), Decimal("0"))
-    seats = licensed_seats
-    if seats is None and any(c.seats is not None for c in current):
-        seats = sum(c.seats or 0 for c in current)
-    upcoming = [c.notice_deadline for c in contracts if c.notice_deadline >= as_of]
-    end = max((c.end_date for c in current), default=None)
-    return annual, seats, min(upcoming, default=None), end
-
-
 def recompute_organisation(
     organisation_id: int, months: list[date] | None = None, today: date | None = None
 ) -> int:
@@ -262,9 +252,11 @@ def recompute_organisation(
             for month in months:
                 days, mean_users, peak = usage.get((product.pk, month), (0, None, None))
                 fb = feedback.get((product.pk, month), empty_feedback)
-                annual, seats, notice, end = _contract_position(
-                    product_contracts, as_of[month], product.licensed_seats
+                position = contract_position(
+                    product_contracts, product.licensed_seats, as_of[month]
                 )
+                annual, seats = position.current_annual_spend, position.current_seats
+                notice, end = position.next_notice_deadline, position.current_contract_end
                 monthly = (annual / 12) if annual else Decimal("0")
                 mean_users = _q(mean_users)
                 rows.append(

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability, role_can
 from accounts.tenancy import ics_view, organisation_view
+from config.forms import bound_data
 
 from . import selectors, services
 from .forms import ContractForm, ProductFilterForm, ProductForm, UsageUploadForm
@@ -19,10 +20,6 @@ def _product_or_404(product_id) -> Product:
         return selectors.product_detail(product_id)
     except Product.DoesNotExist:
         raise Http404 from None
-
-
-def _bound(request):
-    return request.POST if request.method == "POST" else None
 
 
 @organisation_view(Capability.VIEW_PRODUCTS)
@@ -75,7 +72,7 @@ def product_history(request, product_id):
 @organisation_view(Capability.MANAGE_PRODUCTS)
 @require_http_methods(["GET", "POST"])
 def product_create(request):
-    form = ProductForm(_bound(request), organisation=request.organisation)
+    form = ProductForm(bound_data(request), organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         product = services.create_product(
             organisation=request.organisation, data=form.cleaned_data, user=request.user
@@ -96,7 +93,7 @@ def product_create(request):
 @require_http_methods(["GET", "POST"])
 def product_edit(request, product_id):
     product = _product_or_404(product_id)
-    form = ProductForm(_bound(request), instance=product, organisation=request.organisation)
+    form = ProductForm(bound_data(request), instance=product, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         services.update_product(product=product, data=form.cleaned_data, user=request.user)
         messages.success(request, f"{product.name} saved.")
@@ -125,7 +122,7 @@ def product_archive(request, product_id):
 @require_http_methods(["GET", "POST"])
 def contract_create(request, product_id):
     product = _product_or_404(product_id)
-    form = ContractForm(_bound(request), initial={"supplier": product.supplier_id})
+    form = ContractForm(bound_data(request), initial={"supplier": product.supplier_id})
     if request.method == "POST" and form.is_valid():
         services.create_contract(product=product, data=form.cleaned_data, user=request.user)
         messages.success(request, "Contract added.")
@@ -148,7 +145,7 @@ def contract_edit(request, product_id, contract_id):
         contract = selectors.contract_for(product, contract_id)
     except Contract.DoesNotExist:
         raise Http404 from None
-    form = ContractForm(_bound(request), instance=contract)
+    form = ContractForm(bound_data(request), instance=contract)
     if request.method == "POST" and form.is_valid():
         services.update_contract(contract=contract, data=form.cleaned_data, user=request.user)
         messages.success(request, "Contract saved.")
@@ -166,7 +163,7 @@ def contract_edit(request, product_id, contract_id):
 @organisation_view(Capability.IMPORT_USAGE)
 @require_http_methods(["GET", "POST"])
 def usage_upload(request):
-    form = UsageUploadForm(_bound(request), request.FILES if request.method == "POST" else None)
+    form = UsageUploadForm(bound_data(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         record = services.start_usage_import(
             organisation=request.organisation,

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from feedback.models import Feedback
 from feedback.models import Status as FeedbackStatus
-from portfolio.models import Capability, Product
+from portfolio.models import Capability
 
 from .models import Horizon, RoadmapItem, Visibility
 
@@ -72,10 +72,6 @@ def evidence_candidates(item: RoadmapItem) -> QuerySet[Feedback]:
 
 def items_for_feedback(feedback: Feedback) -> QuerySet[RoadmapItem]:
     return RoadmapItem.objects.filter(product_id=feedback.product_id).order_by("title")
-
-
-def products() -> QuerySet[Product]:
-    return Product.objects.filter(archived_at__isnull=True).order_by("name")
 
 
 def members(organisation) -> QuerySet[User]:

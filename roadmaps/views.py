@@ -6,10 +6,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability, role_can
 from accounts.tenancy import ics_view, organisation_view
-from config.forms import add_validation_error
+from config.forms import add_validation_error, bound_data
 from feedback.models import Feedback
 from feedback.selectors import feedback_detail as feedback_or_raise
 from portfolio.models import Product
+from portfolio.selectors import active_products
 
 from . import selectors, services
 from .forms import (
@@ -53,7 +54,7 @@ def _board_context(request, product=None):
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
 def board(request):
-    filter_form = BoardFilterForm(request.GET or None, products=selectors.products())
+    filter_form = BoardFilterForm(request.GET or None, products=active_products())
     product = (
         filter_form.cleaned_data.get("product")
         if filter_form.is_bound and filter_form.is_valid()
@@ -105,9 +106,9 @@ def item_detail(request, item_id):
 
 def _item_form(request, instance=None):
     return RoadmapItemForm(
-        request.POST if request.method == "POST" else None,
+        bound_data(request),
         instance=instance,
-        products=selectors.products(),
+        products=active_products(),
         members=selectors.members(request.organisation),
         initial={"product": request.GET.get("product")} if instance is None else None,
     )

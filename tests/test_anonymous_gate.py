@@ -29,7 +29,6 @@ SAMPLE_KWARGS = {
 }
 EXPECTED_PUBLIC = {
     "health",
-    "bench_bare",
     "invitation_accept",
     "public_feedback",
     "public_feedback_thanks",
