@@ -444,3 +444,29 @@ def test_two_factor_set_up_is_offered_to_signed_in_users(client):
         response = client.post(response.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
     assert response.status_code == 200
     assert "<svg" in response.content.decode()  # the QR code to scan
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (
+            Role.VIEWER,
+            ["Dashboard", "Products"],
+            ["Feedback", "Roadmap", "Safety queue", "Members"],
+        ),
+        (Role.CONTRIBUTOR, ["Feedback", "Roadmap"], ["Dashboard", "Safety queue", "Members"]),
+        (Role.CLINICAL_SAFETY_OFFICER, ["Dashboard", "Safety queue"], ["Members"]),
+        (Role.ORG_ADMIN, ["Dashboard", "Feedback", "Roadmap", "Safety queue", "Members"], []),
+    ],
+)
+def test_the_menu_offers_only_what_the_role_may_open(client, role, shown, hidden):
+    membership = MembershipFactory(role=role)
+    client.force_login(membership.user)
+    page = client.get(
+        reverse("trust_home", args=[membership.organisation.ods_code])
+    ).content.decode()
+    menu = page.split('aria-label="Menu"', 1)[1].split("</nav>", 1)[0]
+    for label in shown:
+        assert f">{label}</a>" in menu
+    for label in hidden:
+        assert f">{label}</a>" not in menu
