@@ -1,6 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from .selectors import invitation_by_token
+from .selectors import invitation_get_by_token
 
 SESSION_INVITATION_KEY = "pending_invitation"
 
@@ -10,5 +10,5 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         token = request.session.get(SESSION_INVITATION_KEY)
-        invitation = invitation_by_token(token) if token else None
+        invitation = invitation_get_by_token(token) if token else None
         return bool(invitation and invitation.is_open)

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organisations"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import receivers  # noqa: F401, PLC0415 - connect receivers once the app registry is ready

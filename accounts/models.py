@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from .permissions import IcsRole, Role
@@ -86,6 +87,9 @@ class IntegratedCareSystem(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("accounts:ics_home", args=[self.ods_code])
+
 
 class Organisation(models.Model):
     """An NHS trust: the tenant."""
@@ -106,6 +110,9 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:trust_home", args=[self.ods_code])
 
 
 class Membership(models.Model):

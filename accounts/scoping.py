@@ -60,8 +60,33 @@ def current_organisation_ids() -> frozenset[int] | None:
     return active.organisation_ids
 
 
+def ensure_in_scope(organisation) -> None:
+    """Raise ScopeError unless ``organisation`` (or its id) is inside the active scope."""
+    organisation_id = getattr(organisation, "pk", organisation)
+    ids = current_organisation_ids()
+    if ids is not None and organisation_id not in ids:
+        raise ScopeError(f"Organisation {organisation_id} is outside the active tenant scope.")
+
+
+def _ensure_writable(obj) -> None:
+    """A row written inside a scope must belong to it. Outside any scope (factories, the
+    ``unscoped`` manager's own writes) nothing is checked here: reads there fail closed anyway."""
+    active = _current.get()
+    if active is None or active.organisation_ids is None:
+        return
+    if obj.organisation_id not in active.organisation_ids:
+        raise ScopeError(
+            f"{type(obj).__name__} for organisation {obj.organisation_id} written inside the scope "
+            f"of {sorted(active.organisation_ids)}."
+        )
+
+
 class TenantQuerySet(models.QuerySet):
-    pass
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            _ensure_writable(obj)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
@@ -96,3 +121,7 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        _ensure_writable(self)
+        super().save(*args, **kwargs)

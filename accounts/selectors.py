@@ -1,17 +1,21 @@
+"""Read queries for people, trusts and memberships."""
+
 from django.db.models import QuerySet
 
-from .models import IcsMembership, Invitation, Membership, Organisation
+from .models import IcsMembership, Invitation, Membership, Organisation, User
 
 
-def memberships_for_user(user) -> QuerySet[Membership]:
+def membership_list(user) -> QuerySet[Membership]:
+    """The user's trust memberships."""
     return Membership.objects.filter(user=user).select_related("organisation", "organisation__ics")
 
 
-def ics_memberships_for_user(user) -> QuerySet[IcsMembership]:
+def ics_membership_list(user) -> QuerySet[IcsMembership]:
     return IcsMembership.objects.filter(user=user).select_related("ics")
 
 
-def members_of(organisation: Organisation) -> QuerySet[Membership]:
+def member_list(organisation: Organisation) -> QuerySet[Membership]:
+    """The trust's memberships, with their people."""
     return (
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
@@ -19,18 +23,28 @@ def members_of(organisation: Organisation) -> QuerySet[Membership]:
     )
 
 
-def member_of(organisation: Organisation, membership_id: int) -> Membership:
-    return members_of(organisation).get(pk=membership_id)
+def member_get(organisation: Organisation, membership_id: int) -> Membership:
+    return member_list(organisation).get(pk=membership_id)
 
 
-def open_invitations() -> QuerySet[Invitation]:
+def member_user_list(organisation: Organisation, roles=None) -> QuerySet[User]:
+    """People who are members of the trust (with one of ``roles``, if given): the choices of every
+    "pick a person" field."""
+    memberships = Membership.objects.filter(organisation=organisation)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return User.objects.filter(memberships__in=memberships).order_by("full_name", "email")
+
+
+def invitation_list_open() -> QuerySet[Invitation]:
     """Open invitations of the organisation in scope."""
     return Invitation.objects.filter(
         accepted_at__isnull=True, revoked_at__isnull=True
     ).select_related("invited_by")
 
 
-def invitation_by_token(token: str) -> Invitation | None:
+def invitation_get_by_token(token: str) -> Invitation | None:
+    """The accept link looks an invitation up by its secret token, before any tenant is known."""
     return (
         Invitation.unscoped.select_related("organisation")
         .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True)

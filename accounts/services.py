@@ -4,21 +4,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from config.queue import enqueue_on_commit
+from core.queue import enqueue_on_commit
 
 from .models import Invitation, Membership, Organisation
 from .permissions import Role
-from .tasks import send_invitation_email
+from .scoping import scope
+from .tasks import invitation_send_task
 
 
 @transaction.atomic
-def invite_member(
+def invitation_create(
     *, organisation: Organisation, email: str, role: str, invited_by, base_url: str
 ) -> Invitation:
+    """Invite someone to the trust in scope; the email goes out after the commit."""
     email = email.strip().lower()
     if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
         raise ValidationError({"email": "This person is already a member of this organisation."})
-    if Invitation.unscoped.filter(
+    if Invitation.objects.filter(
         organisation=organisation,
         email__iexact=email,
         accepted_at__isnull=True,
@@ -27,23 +29,30 @@ def invite_member(
     ).exists():
         raise ValidationError({"email": "This person already has an open invitation."})
     # An expired invitation still holds the unique slot: retire it so a fresh one can be sent.
-    Invitation.unscoped.filter(
+    Invitation.objects.filter(
         organisation=organisation,
         email__iexact=email,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=timezone.now())
-    invitation = Invitation.unscoped.create(
+    invitation = Invitation.objects.create(
         organisation=organisation, email=email, role=role, invited_by=invited_by
     )
-    enqueue_on_commit(send_invitation_email, invitation.pk, base_url)
+    enqueue_on_commit(invitation_send_task, organisation.pk, invitation.pk, base_url)
     return invitation
 
 
-@transaction.atomic
-def accept_invitation(*, invitation: Invitation, user) -> Membership:
-    """Give ``user`` the invited role; an existing membership keeps the higher of the two."""
-    invitation = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Give ``user`` the invited role; an existing membership keeps the higher of the two.
+
+    The invitation was found by its secret token, so its own trust is the scope.
+    """
+    with scope(organisation=invitation.organisation), transaction.atomic():
+        return _accept(invitation, user)
+
+
+def _accept(invitation: Invitation, user) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError("This invitation has expired or has already been used.")
     if invitation.email.lower() != user.email.lower():
@@ -60,7 +69,7 @@ def accept_invitation(*, invitation: Invitation, user) -> Membership:
 
 
 @transaction.atomic
-def change_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, membership: Membership, role: str) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Role.ORG_ADMIN and role != Role.ORG_ADMIN:
         other_admins = Membership.objects.filter(
@@ -75,7 +84,7 @@ def change_role(*, membership: Membership, role: str) -> Membership:
     return membership
 
 
-def revoke_invitation(*, invitation: Invitation) -> None:
+def invitation_revoke(*, invitation: Invitation) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])

@@ -1,19 +1,24 @@
-"""The one place that resolves the tenant from the URL and the user's membership.
+"""The one place that enters the tenant scope for a request or a task.
 
 ``/o/<ods_code>/...`` views are wrapped in :func:`organisation_view`, ``/ics/<ods_code>/...`` views
 in :func:`ics_view`. A user who is not a member gets 404, exactly like a missing object, so URLs are
 no oracle for which trusts exist. Inside the view the tenant scope is active, so every tenant query
-is filtered to the organisation.
+is filtered to the organisation. Celery tasks about one trust use :class:`TenantTask`, which does
+the same from the organisation id they are sent.
 """
 
+import logging
 from functools import wraps
 
+from celery import Task
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import IcsMembership, Membership, Organisation
 from .permissions import role_can
 from .scoping import scope
+
+logger = logging.getLogger(__name__)
 
 SESSION_ORGANISATION_KEY = "current_organisation"
 
@@ -84,3 +89,26 @@ def ics_view(capability: str):
         return wrapped
 
     return decorator
+
+
+class TenantTask(Task):
+    """Base for a task about one trust (pretix's task base does the same for an event).
+
+    The task is sent the organisation's id as its first argument; its body receives the
+    Organisation and runs inside ``scope(organisation=...)``, so it uses the normal fail-closed
+    managers. ``@shared_task(base=TenantTask)``, then ``task.delay(organisation.pk, ...)``.
+    """
+
+    def __call__(self, organisation_id, *args, **kwargs):
+        organisation = Organisation.objects.filter(pk=organisation_id).first()
+        if organisation is None:  # deleted since the task was sent: nothing left to do
+            logger.warning("%s: organisation %s no longer exists.", self.name, organisation_id)
+            return None
+        # As Task.__call__, except that the request keeps the id, not the object: a retry
+        # re-sends the request's arguments, and they must stay JSON.
+        self.push_request(args=(organisation_id, *args), kwargs=kwargs)
+        try:
+            with scope(organisation=organisation):
+                return self.run(organisation, *args, **kwargs)
+        finally:
+            self.pop_request()

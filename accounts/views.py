@@ -9,21 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.forms import add_validation_error, bound_data
+from core.forms import add_validation_error, bound_data
 
+from . import selectors, services
 from .adapters import SESSION_INVITATION_KEY
 from .forms import InviteForm, OrganisationSwitchForm, RoleForm
 from .models import Invitation, Membership, User
 from .permissions import Capability
-from .selectors import (
-    ics_memberships_for_user,
-    invitation_by_token,
-    member_of,
-    members_of,
-    memberships_for_user,
-    open_invitations,
-)
-from .services import accept_invitation, change_role, invite_member, revoke_invitation
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
 
 
@@ -36,23 +28,23 @@ def health(request):
 
 def home(request):
     """Send a signed-in user to where they work: their last trust, only trust, or the chooser."""
-    memberships = list(memberships_for_user(request.user))
-    ics_memberships = list(ics_memberships_for_user(request.user))
+    memberships = list(selectors.membership_list(request.user))
+    ics_memberships = list(selectors.ics_membership_list(request.user))
     last = request.session.get(SESSION_ORGANISATION_KEY)
     for membership in memberships:
         if membership.organisation.ods_code == last:
-            return redirect("trust_home", ods_code=last)
+            return redirect(membership.organisation)
     if len(memberships) == 1 and not ics_memberships:
-        return redirect("trust_home", ods_code=memberships[0].organisation.ods_code)
+        return redirect(memberships[0].organisation)
     if len(ics_memberships) == 1 and not memberships:
-        return redirect("ics_home", ods_code=ics_memberships[0].ics.ods_code)
-    return redirect("organisation_switch")
+        return redirect(ics_memberships[0].ics)
+    return redirect("accounts:organisation_switch")
 
 
 @require_http_methods(["GET", "POST"])
 def organisation_switch(request):
-    memberships = list(memberships_for_user(request.user))
-    ics_memberships = list(ics_memberships_for_user(request.user))
+    memberships = list(selectors.membership_list(request.user))
+    ics_memberships = list(selectors.ics_membership_list(request.user))
     form = OrganisationSwitchForm(
         bound_data(request),
         memberships=memberships,
@@ -61,8 +53,8 @@ def organisation_switch(request):
     if request.method == "POST" and form.is_valid():
         kind, ods_code = form.cleaned_data["organisation"].split(":", 1)
         if kind == "ics":
-            return redirect("ics_home", ods_code=ods_code)
-        return redirect("trust_home", ods_code=ods_code)
+            return redirect("accounts:ics_home", ods_code=ods_code)
+        return redirect("accounts:trust_home", ods_code=ods_code)
     return render(
         request,
         "accounts/organisation_switch.html",
@@ -88,19 +80,19 @@ def member_list(request):
         request,
         "accounts/member_list.html",
         {
-            "members": members_of(request.organisation),
-            "invitations": open_invitations(),
+            "members": selectors.member_list(request.organisation),
+            "invitations": selectors.invitation_list_open(),
         },
     )
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
-def member_invite(request):
+def invitation_create(request):
     form = InviteForm(bound_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = invite_member(
+            invitation = services.invitation_create(
                 organisation=request.organisation,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -111,7 +103,7 @@ def member_invite(request):
             add_validation_error(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
-            return redirect("member_list", ods_code=request.organisation.ods_code)
+            return redirect("accounts:member_list", ods_code=request.organisation.ods_code)
     return render(
         request, "accounts/member_invite.html", {"form": form}, status=400 if form.errors else 200
     )
@@ -121,18 +113,18 @@ def member_invite(request):
 @require_http_methods(["GET", "POST"])
 def member_role(request, membership_id):
     try:
-        membership = member_of(request.organisation, membership_id)
+        membership = selectors.member_get(request.organisation, membership_id)
     except Membership.DoesNotExist:
         raise Http404 from None
     form = RoleForm(bound_data(request), initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         try:
-            change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
         except ValidationError as error:
             add_validation_error(form, error)
         else:
             messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
-            return redirect("member_list", ods_code=request.organisation.ods_code)
+            return redirect("accounts:member_list", ods_code=request.organisation.ods_code)
     return render(
         request,
         "accounts/member_role.html",
@@ -145,24 +137,24 @@ def member_role(request, membership_id):
 @require_POST
 def invitation_revoke(request, invitation_id):
     try:
-        invitation = open_invitations().get(pk=invitation_id)
+        invitation = selectors.invitation_list_open().get(pk=invitation_id)
     except Invitation.DoesNotExist:
         raise Http404 from None
-    revoke_invitation(invitation=invitation)
+    services.invitation_revoke(invitation=invitation)
     messages.success(request, f"Invitation for {invitation.email} withdrawn.")
-    return redirect("member_list", ods_code=request.organisation.ods_code)
+    return redirect("accounts:member_list", ods_code=request.organisation.ods_code)
 
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     """The link in the invitation email. Works signed in or out; never reveals other data."""
-    invitation = invitation_by_token(token)
+    invitation = selectors.invitation_get_by_token(token)
     if invitation is None or not invitation.is_open:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
-                accept_invitation(invitation=invitation, user=request.user)
+                services.invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as error:
                 return render(
                     request,
@@ -171,7 +163,7 @@ def invitation_accept(request, token):
                     status=400,
                 )
             messages.success(request, f"You have joined {invitation.organisation.name}.")
-            return redirect("trust_home", ods_code=invitation.organisation.ods_code)
+            return redirect(invitation.organisation)
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
     request.session[SESSION_INVITATION_KEY] = invitation.token
     if User.objects.filter(email__iexact=invitation.email).exists():

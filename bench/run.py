@@ -65,8 +65,9 @@ def main() -> int:
 def bench_recompute(trusts):
     from django.db import connection
 
+    from accounts.scoping import scope
+    from insights.summaries import summaries_recompute
     from portfolio.models import UsageRecord
-    from portfolio.summaries import recompute_organisation
 
     rows = UsageRecord.unscoped.filter(organisation__in=trusts).count()
     raw_sql = """
@@ -85,7 +86,15 @@ def bench_recompute(trusts):
 
     raw()  # warm the cache so both sides read from memory
     raw_time, groups = timed(raw)
-    full_time, written = timed(lambda: sum(recompute_organisation(t.pk) for t in trusts))
+
+    def recompute_all():
+        written = 0
+        for trust in trusts:
+            with scope(organisation=trust):
+                written += summaries_recompute(trust)
+        return written
+
+    full_time, written = timed(recompute_all)
     return [
         "## Full summary recompute",
         f"usage rows: {rows:,}; product-month groups: {groups:,}; summary rows written: {written:,}",
@@ -99,9 +108,14 @@ def bench_recompute(trusts):
 def bench_incremental(trusts):
     from django.utils import timezone
 
+    from accounts.scoping import scope
+    from insights.summaries import summaries_recompute
     from portfolio.models import Product, UsageRecord
-    from portfolio.summaries import recompute_organisation
     from portfolio.usage_import import write_rows
+
+    def recompute(trust, months):
+        with scope(organisation=trust):
+            return summaries_recompute(trust, months)
 
     today = timezone.localdate()
     UsageRecord.unscoped.filter(organisation__in=trusts, date=today).delete()
@@ -111,9 +125,15 @@ def bench_incremental(trusts):
     by_trust = {}
     for pk, org in products:
         by_trust.setdefault(org, []).append((pk, today, 100 + pk % 50, "Site 1", ""))
-    import_time, _ = timed(lambda: [write_rows(org, rows) for org, rows in by_trust.items()])
-    inc_time, written = timed(lambda: sum(recompute_organisation(t.pk, [today]) for t in trusts))
-    one_time, _ = timed(lambda: recompute_organisation(trusts[0].pk, [today]))
+
+    def import_all():
+        for org, rows in by_trust.items():
+            with scope(organisations=[org]):
+                write_rows(org, rows)
+
+    import_time, _ = timed(import_all)
+    inc_time, written = timed(lambda: sum(recompute(t, [today]) for t in trusts))
+    one_time, _ = timed(lambda: recompute(trusts[0], [today]))
     UsageRecord.unscoped.filter(organisation__in=trusts, date=today).delete()
     return [
         "## Incremental recompute after one day's import",
@@ -137,7 +157,7 @@ def _dashboard_user(trust):
 
 def bench_queries(trusts):
     """Queries per dashboard view at 10 M-row scale: first view (body rendered from the summaries)
-    and later views (body served from the cache). tests/test_dashboards.py asserts the count is the
+    and later views (body served from the cache). tests/insights/test_dashboards.py asserts the count is the
     same for 10 and 1,000 products."""
     from django.core.cache import cache
     from django.db import connection

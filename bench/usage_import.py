@@ -32,7 +32,7 @@ def main() -> int:
     from accounts.models import IntegratedCareSystem, Organisation
     from accounts.scoping import scopes_disabled
     from portfolio.models import Product, UsageImport, UsageRecord
-    from portfolio.services import process_usage_import
+    from portfolio.usage_import import usage_import_process
 
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
@@ -85,7 +85,8 @@ def main() -> int:
         record = UsageImport.unscoped.create(organisation=trust, original_name="bench.csv")
         record.file.save("bench.csv", ContentFile(content))
         began = time.perf_counter()
-        process_usage_import(record.pk)
+        with scope(organisation=trust):
+            usage_import_process(record.pk)
         elapsed = time.perf_counter() - began
         record.refresh_from_db()
         assert record.status == "succeeded", record.errors[:3]

@@ -54,11 +54,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "config.apps.ConfigConfig",
+    "core",
     "accounts",
     "portfolio",
     "feedback",
     "roadmaps",
+    "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -115,7 +117,7 @@ CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.FailOpenRedisCache",
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -139,13 +141,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BEAT_SCHEDULE = {
     # Sends notifications whose enqueue failed while Redis was down.
-    "feedback-notification-sweep": {"task": "feedback.tasks.sweep_notifications", "schedule": 60.0},
+    "feedback-notification-sweep": {
+        "task": "feedback.tasks.notifications_sweep_task",
+        "schedule": 60.0,
+    },
     "nightly-summary-recompute": {
-        "task": "portfolio.tasks.recompute_all_summaries",
+        "task": "insights.tasks.summaries_recompute_all_task",
         "schedule": crontab(hour=2, minute=15),
     },
     "daily-renewal-reminders": {
-        "task": "portfolio.tasks.send_renewal_reminders_task",
+        "task": "insights.tasks.renewal_reminders_send_task",
         "schedule": crontab(hour=7, minute=0),
     },
 }
@@ -168,7 +173,7 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
@@ -280,11 +285,11 @@ SERVICE_NAME = "NHS Product Portfolio"
 # Reviewed list: adding a name here makes a page public, so keep it short.
 ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
     {
-        "health",
-        "invitation_accept",
-        "public_feedback",  # the QR-code feedback form: the only tenant page open without sign-in
-        "public_feedback_thanks",
-        "roadmap_public_item",  # a roadmap item its trust chose to publish (secret link)
+        "accounts:health",
+        "accounts:invitation_accept",
+        "feedback:public_form",  # the QR-code feedback form: the only tenant page open without sign-in
+        "feedback:public_thanks",
+        "roadmaps:item_public",  # a roadmap item its trust chose to publish (secret link)
         "account_login",
         "account_logout",
         "account_signup",

@@ -53,4 +53,5 @@ urlpatterns = [
     path("", include("portfolio.urls")),
     path("", include("feedback.urls")),
     path("", include("roadmaps.urls")),
+    path("", include("insights.urls")),
 ]

@@ -1,7 +1,5 @@
 from django import forms
 
-from portfolio.models import Product
-
 from .guards import contains_nhs_number
 from .models import Category, FeedbackLink, SafetyOutcome, StaffGroup, Status
 
@@ -13,7 +11,7 @@ class FeedbackForm(forms.Form):
 
     product = forms.ModelChoiceField(
         label="Which product is your feedback about?",
-        queryset=Product.unscoped.none(),
+        queryset=None,
         empty_label="Select a product",
         error_messages={
             "required": "Select the product your feedback is about",
@@ -206,7 +204,7 @@ class FeedbackLinkForm(forms.ModelForm):
     product = forms.ModelChoiceField(
         label="Product (optional)",
         required=False,
-        queryset=Product.unscoped.none(),
+        queryset=None,
         error_messages={"invalid_choice": "Select a product from the list"},
     )
 
@@ -231,7 +229,7 @@ class FeedbackLinkForm(forms.ModelForm):
 
 class FeedbackFilterForm(forms.Form):
     product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.unscoped.none(), empty_label="Any"
+        label="Product", required=False, queryset=None, empty_label="Any"
     )
     category = forms.ChoiceField(
         label="Category", required=False, choices=[("", "Any"), *Category.choices]

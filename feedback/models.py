@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.scoping import TenantModel
 
@@ -77,6 +78,9 @@ class FeedbackLink(TenantModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("feedback:link_detail", args=[self.organisation.ods_code, self.pk])
 
 
 class Feedback(TenantModel):
@@ -155,6 +159,9 @@ class Feedback(TenantModel):
 
     def __str__(self):
         return f"{self.get_category_display()} feedback on {self.product}"
+
+    def get_absolute_url(self):
+        return reverse("feedback:feedback_detail", args=[self.organisation.ods_code, self.pk])
 
     @property
     def is_open_safety_concern(self) -> bool:

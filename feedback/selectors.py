@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
@@ -27,22 +28,24 @@ def feedback_list(filters: dict | None = None, user=None) -> QuerySet[Feedback]:
     return queryset.order_by("-created_at", "-pk")
 
 
-def feedback_detail(feedback_id: int) -> Feedback:
+def feedback_get(feedback_id: int) -> Feedback:
     return (
-        Feedback.objects.select_related("product", "duplicate_of", "safety_closed_by", "link")
+        Feedback.objects.select_related(
+            "organisation", "product", "duplicate_of", "safety_closed_by", "link"
+        )
         .annotate(vote_count=Count("votes", distinct=True))
         .get(pk=feedback_id)
     )
 
 
-def has_voted(feedback: Feedback, user) -> bool:
+def feedback_has_vote(feedback: Feedback, user) -> bool:
     return FeedbackVote.objects.filter(feedback=feedback, user=user).exists()
 
 
 _WORD = re.compile(r"[a-z0-9]{4,}")
 
 
-def similar_feedback(feedback: Feedback, limit: int = 5) -> list[Feedback]:
+def feedback_list_similar(feedback: Feedback, limit: int = 5) -> list[Feedback]:
     """Likely duplicates on the same product: trigram similarity on PostgreSQL, word overlap elsewhere."""
     candidates = (
         Feedback.objects.filter(product_id=feedback.product_id)
@@ -50,8 +53,6 @@ def similar_feedback(feedback: Feedback, limit: int = 5) -> list[Feedback]:
         .exclude(status=Status.DUPLICATE)
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
         return list(
             candidates.annotate(similarity=TrigramSimilarity("text", feedback.text))
             .filter(similarity__gte=0.2)
@@ -72,7 +73,7 @@ def similar_feedback(feedback: Feedback, limit: int = 5) -> list[Feedback]:
     return scored[:limit]
 
 
-def merge_candidates(feedback: Feedback) -> QuerySet[Feedback]:
+def feedback_list_merge_candidates(feedback: Feedback) -> QuerySet[Feedback]:
     return (
         Feedback.objects.filter(product_id=feedback.product_id)
         .exclude(pk=feedback.pk)
@@ -81,7 +82,7 @@ def merge_candidates(feedback: Feedback) -> QuerySet[Feedback]:
     )
 
 
-def safety_queue(include_closed: bool = False) -> QuerySet[Feedback]:
+def safety_concern_list(include_closed: bool = False) -> QuerySet[Feedback]:
     queryset = Feedback.objects.filter(patient_safety=True).select_related(
         "product", "product__clinical_safety_officer"
     )
@@ -90,22 +91,22 @@ def safety_queue(include_closed: bool = False) -> QuerySet[Feedback]:
     return queryset.order_by("safety_closed_at", "created_at")
 
 
-def links() -> QuerySet[FeedbackLink]:
+def feedback_link_list() -> QuerySet[FeedbackLink]:
     return FeedbackLink.objects.select_related("product").annotate(feedback_count=Count("feedback"))
 
 
-def link_detail(link_id: int) -> FeedbackLink:
-    return FeedbackLink.objects.select_related("product").get(pk=link_id)
+def feedback_link_get(link_id: int) -> FeedbackLink:
+    return FeedbackLink.objects.select_related("organisation", "product").get(pk=link_id)
 
 
-def public_link(token: str) -> FeedbackLink | None:
+def feedback_link_get_by_token(token: str) -> FeedbackLink | None:
     """The only unscoped feedback lookup: the secret token in the QR code names the trust."""
     return (
         FeedbackLink.unscoped.select_related("organisation", "product").filter(token=token).first()
     )
 
 
-def export_rows(filters: dict):
+def feedback_export_rows(filters: dict):
     header = [
         "id",
         "created",

@@ -1,17 +1,15 @@
-"""Notifications for feedback. Each is idempotent: it records when it was sent and sends once."""
+"""Feedback's background jobs: thin wrappers that run a notification inside the trust's scope."""
+
+from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Membership
-from accounts.permissions import Role
+from accounts.scoping import scopes_disabled
+from accounts.tenancy import TenantTask
 
-from .models import Feedback, StatusChange
-from .services import sweep_unsent_notifications
+from .models import CLOSING_THE_LOOP_STATUSES, Feedback, StatusChange
+from .notifications import safety_concern_notify, status_change_notify
 
 RETRY = {
     "autoretry_for": (ConnectionError, TimeoutError, OSError),
@@ -20,72 +18,33 @@ RETRY = {
 }
 
 
-@shared_task(**RETRY)
-def notify_safety_officer(feedback_id: int) -> None:
-    with transaction.atomic():
-        feedback = (
-            Feedback.unscoped.select_for_update(of=("self",))
-            .select_related("product", "product__clinical_safety_officer", "organisation")
-            .filter(pk=feedback_id, patient_safety=True, safety_notified_at__isnull=True)
-            .first()
-        )
-        if feedback is None:
-            return
-        officer = feedback.product.clinical_safety_officer
-        recipients = [officer.email] if officer else []
-        if not recipients:  # no named officer: every clinical safety officer in the trust
-            recipients = list(
-                Membership.objects.filter(
-                    organisation_id=feedback.organisation_id, role=Role.CLINICAL_SAFETY_OFFICER
-                ).values_list("user__email", flat=True)
-            )
-        if not recipients:
-            recipients = list(
-                Membership.objects.filter(
-                    organisation_id=feedback.organisation_id, role=Role.ORG_ADMIN
-                ).values_list("user__email", flat=True)
-            )
-        send_mail(
-            subject=f"Patient safety concern: {feedback.product.name} ({feedback.organisation.name})",
-            message=render_to_string(
-                "feedback/email/safety_concern.txt",
-                {"feedback": feedback, "service_name": settings.SERVICE_NAME},
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
-        feedback.safety_notified_at = timezone.now()
-        feedback.save(update_fields=["safety_notified_at"])
+@shared_task(base=TenantTask, **RETRY)
+def safety_concern_notify_task(organisation, feedback_id: int) -> None:
+    safety_concern_notify(feedback_id)
 
 
-@shared_task(**RETRY)
-def send_you_said_we_did(status_change_id: int) -> None:
-    with transaction.atomic():
-        change = (
-            StatusChange.unscoped.select_for_update(of=("self",))
-            .select_related("feedback", "feedback__product", "organisation")
-            .filter(pk=status_change_id, notified_at__isnull=True)
-            .first()
-        )
-        if change is None:
-            return
-        feedback = change.feedback
-        submitters = Feedback.unscoped.filter(contact_consent=True).exclude(contact_email="")
-        emails = set(
-            submitters.filter(pk=feedback.pk).values_list("contact_email", flat=True)
-        ) | set(submitters.filter(duplicate_of=feedback).values_list("contact_email", flat=True))
-        context = {"change": change, "feedback": feedback, "service_name": settings.SERVICE_NAME}
-        for email in sorted(emails):
-            send_mail(
-                subject=f"You said, we did: your feedback on {feedback.product.name}",
-                message=render_to_string("feedback/email/you_said_we_did.txt", context),
-                from_email=None,
-                recipient_list=[email],
-            )
-        change.notified_at = timezone.now()
-        change.save(update_fields=["notified_at"])
+@shared_task(base=TenantTask, **RETRY)
+def status_change_notify_task(organisation, status_change_id: int) -> None:
+    status_change_notify(status_change_id)
 
 
 @shared_task
-def sweep_notifications() -> int:
-    return sweep_unsent_notifications()
+def notifications_sweep_task(older_than_seconds: int = 30) -> int:
+    """Re-send notifications whose first enqueue failed (e.g. Redis was down). Idempotent: each
+    notification records that it was sent. Whole-database: it looks across every trust."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    sent = 0
+    with scopes_disabled():
+        for organisation_id, feedback_id in Feedback.objects.filter(
+            patient_safety=True, safety_notified_at__isnull=True, created_at__lte=cutoff
+        ).values_list("organisation_id", "pk"):
+            safety_concern_notify_task.delay(organisation_id, feedback_id)
+            sent += 1
+        for organisation_id, change_id in StatusChange.objects.filter(
+            notified_at__isnull=True,
+            to_status__in=CLOSING_THE_LOOP_STATUSES,
+            changed_at__lte=cutoff,
+        ).values_list("organisation_id", "pk"):
+            status_change_notify_task.delay(organisation_id, change_id)
+            sent += 1
+    return sent

@@ -1,7 +1,7 @@
 from django import forms
 
-from accounts.models import User
 from accounts.permissions import Role
+from accounts.selectors import member_user_list
 
 from .models import Capability, Contract, LifecycleStage, Product, Supplier, TimeDecision
 from .usage_import import MAX_UPLOAD_BYTES
@@ -14,13 +14,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-def _members(organisation, roles=None):
-    queryset = User.objects.filter(memberships__organisation=organisation)
-    if roles:
-        queryset = queryset.filter(memberships__role__in=roles)
-    return queryset.order_by("full_name", "email")
 
 
 def _label_user(user):
@@ -85,8 +78,8 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields["owner"].queryset = _members(organisation)
-        self.fields["clinical_safety_officer"].queryset = _members(
+        self.fields["owner"].queryset = member_user_list(organisation)
+        self.fields["clinical_safety_officer"].queryset = member_user_list(
             organisation, [Role.CLINICAL_SAFETY_OFFICER]
         )
         for name in ("owner", "clinical_safety_officer"):

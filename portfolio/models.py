@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from accounts.scoping import TenantModel
 
@@ -126,6 +127,9 @@ class Product(TenantModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("portfolio:product_detail", args=[self.organisation.ods_code, self.pk])
+
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
@@ -245,82 +249,5 @@ class UsageImport(TenantModel):
     class Meta:
         ordering = ["-created_at"]
 
-
-class ProductMonthSummary(TenantModel):
-    """Adoption, spend and satisfaction of one product in one month. Written only by the summary jobs."""
-
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="month_summaries")
-    month = models.DateField(help_text="First day of the month.")
-    capability = models.CharField(max_length=32, choices=Capability.choices)
-    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, related_name="+")
-    lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices)
-    days_with_data = models.PositiveSmallIntegerField(default=0)
-    mean_daily_active_users = models.DecimalField(max_digits=12, decimal_places=2, null=True)
-    peak_active_users = models.PositiveIntegerField(null=True)
-    licensed_seats = models.PositiveIntegerField(null=True)
-    utilisation = models.DecimalField(max_digits=8, decimal_places=4, null=True)
-    annual_spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    monthly_spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    cost_per_active_user = models.DecimalField(max_digits=14, decimal_places=2, null=True)
-    feedback_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    mean_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True)
-    feedback_by_category = models.JSONField(default=dict)
-    open_safety_concerns = models.PositiveIntegerField(default=0)
-    roadmap_in_flight = models.PositiveIntegerField(default=0)
-    contract_end_date = models.DateField(null=True)
-    next_notice_deadline = models.DateField(null=True)
-    computed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["product", "month"], name="one_summary_per_product_month"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["organisation", "month"]),
-            models.Index(fields=["month", "capability"]),
-        ]
-
-
-class TrustMonthSummary(TenantModel):
-    """The trust roll-up of its product summaries for one month."""
-
-    month = models.DateField()
-    live_products = models.PositiveIntegerField(default=0)
-    annual_spend = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    monthly_spend = models.DecimalField(max_digits=16, decimal_places=2, default=0)
-    mean_daily_active_users = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    licensed_seats = models.PositiveIntegerField(default=0)
-    utilisation = models.DecimalField(max_digits=8, decimal_places=4, null=True)
-    cost_per_active_user = models.DecimalField(max_digits=14, decimal_places=2, null=True)
-    feedback_count = models.PositiveIntegerField(default=0)
-    mean_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True)
-    open_safety_concerns = models.PositiveIntegerField(default=0)
-    roadmap_in_flight = models.PositiveIntegerField(default=0)
-    computed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "month"], name="one_summary_per_trust_month"
-            )
-        ]
-
-
-class RenewalReminder(TenantModel):
-    """A renewal reminder sent for one contract at one threshold: sent once, never twice."""
-
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="reminders")
-    threshold_days = models.PositiveSmallIntegerField()
-    notice_deadline = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contract", "threshold_days", "notice_deadline"],
-                name="one_reminder_per_threshold",
-            )
-        ]
+    def get_absolute_url(self):
+        return reverse("portfolio:usage_import_detail", args=[self.organisation.ods_code, self.pk])

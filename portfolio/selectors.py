@@ -26,7 +26,7 @@ def _current_spend_subquery(today: date):
     )
 
 
-def active_products() -> QuerySet[Product]:
+def product_list_active() -> QuerySet[Product]:
     """The trust's products that are not archived: what people can give feedback on or plan for."""
     return Product.objects.filter(archived_at__isnull=True).order_by("name")
 
@@ -47,13 +47,13 @@ def product_list(filters: dict | None = None) -> QuerySet[Product]:
     return queryset.order_by("name")
 
 
-def product_detail(product_id: int) -> Product:
-    return Product.objects.select_related("supplier", "owner", "clinical_safety_officer").get(
-        pk=product_id
-    )
+def product_get(product_id: int) -> Product:
+    return Product.objects.select_related(
+        "organisation", "supplier", "owner", "clinical_safety_officer"
+    ).get(pk=product_id)
 
 
-def contract_for(product: Product, contract_id: int) -> Contract:
+def contract_get(product: Product, contract_id: int) -> Contract:
     return Contract.objects.select_related("supplier").get(product=product, pk=contract_id)
 
 
@@ -92,15 +92,15 @@ def contract_position(
     )
 
 
-def contracts_of(product: Product) -> list[Contract]:
+def contract_list(product: Product) -> list[Contract]:
     return list(Contract.objects.filter(product=product).select_related("supplier"))
 
 
-def recent_changes(product: Product, limit: int = 50) -> QuerySet[ProductChange]:
+def product_change_list(product: Product, limit: int = 50) -> QuerySet[ProductChange]:
     return ProductChange.objects.filter(product=product).select_related("changed_by")[:limit]
 
 
-def latest_usage(product: Product) -> dict | None:
+def usage_latest(product: Product) -> dict | None:
     """The most recent day's total active users (all sites), for the product page."""
     latest = UsageRecord.objects.filter(product=product).order_by("-date").values("date").first()
     if latest is None:
@@ -111,9 +111,9 @@ def latest_usage(product: Product) -> dict | None:
     return {"date": latest["date"], "active_users": total}
 
 
-def recent_imports(limit: int = 10) -> QuerySet[UsageImport]:
+def usage_import_list(limit: int = 10) -> QuerySet[UsageImport]:
     return UsageImport.objects.select_related("uploaded_by")[:limit]
 
 
-def usage_import(import_id: int) -> UsageImport:
-    return UsageImport.objects.select_related("uploaded_by").get(pk=import_id)
+def usage_import_get(import_id: int) -> UsageImport:
+    return UsageImport.objects.select_related("organisation", "uploaded_by").get(pk=import_id)

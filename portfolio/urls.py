@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 
+app_name = "portfolio"
 urlpatterns = [
     path("o/<str:ods_code>/products/", views.product_list, name="product_list"),
     path("o/<str:ods_code>/products/new/", views.product_create, name="product_create"),
@@ -9,7 +10,9 @@ urlpatterns = [
         "o/<str:ods_code>/products/<int:product_id>/", views.product_detail, name="product_detail"
     ),
     path(
-        "o/<str:ods_code>/products/<int:product_id>/edit/", views.product_edit, name="product_edit"
+        "o/<str:ods_code>/products/<int:product_id>/edit/",
+        views.product_update,
+        name="product_update",
     ),
     path(
         "o/<str:ods_code>/products/<int:product_id>/archive/",
@@ -28,21 +31,18 @@ urlpatterns = [
     ),
     path(
         "o/<str:ods_code>/products/<int:product_id>/contracts/<int:contract_id>/edit/",
-        views.contract_edit,
-        name="contract_edit",
+        views.contract_update,
+        name="contract_update",
     ),
-    path("o/<str:ods_code>/usage/imports/", views.usage_upload, name="usage_upload"),
+    path("o/<str:ods_code>/usage/imports/", views.usage_import_create, name="usage_import_create"),
     path(
         "o/<str:ods_code>/usage/imports/<int:import_id>/",
         views.usage_import_detail,
         name="usage_import_detail",
     ),
-    path("o/<str:ods_code>/usage/template.csv", views.usage_template, name="usage_template"),
-    path("o/<str:ods_code>/dashboard/", views.trust_dashboard, name="trust_dashboard"),
     path(
-        "o/<str:ods_code>/products/<int:product_id>/dashboard/",
-        views.product_dashboard,
-        name="product_dashboard",
+        "o/<str:ods_code>/usage/template.csv",
+        views.usage_import_template,
+        name="usage_import_template",
     ),
-    path("ics/<str:ods_code>/dashboard/", views.ics_dashboard, name="ics_dashboard"),
 ]

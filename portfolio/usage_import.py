@@ -18,8 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection, transaction
+from django.utils import timezone
 
-from .models import Product, UsageRecord
+from core.dates import months_between
+
+from .models import ImportStatus, Product, UsageImport, UsageRecord
+from .signals import portfolio_changed
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 MAX_STORED_ERRORS = 500
@@ -222,6 +226,56 @@ def parse(text: str, products_by_name: dict[str, int], today: date, progress=Non
     return result
 
 
+def usage_import_process(import_id: int) -> None:
+    """Validate the whole file, then write every row or none. Safe to run twice.
+
+    Runs inside the import's tenant scope (the view's, or the task base's).
+    """
+    record = UsageImport.objects.select_related("organisation").get(pk=import_id)
+    if record.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED}:
+        return
+    imports = UsageImport.objects.filter(pk=import_id)
+    imports.update(status=ImportStatus.PROCESSING)
+    try:
+        with record.file.open("rb") as handle:
+            raw = handle.read(MAX_UPLOAD_BYTES + 1)
+        text = decode(raw)
+        parsed = parse(
+            text,
+            products_by_name(),
+            timezone.localdate(),
+            progress=lambda done: imports.update(rows_processed=done),
+        )
+        if parsed.error_count:
+            raise ImportRejected(parsed.errors, parsed.error_count, parsed.rows_total)
+        imports.update(rows_total=parsed.rows_total, rows_processed=parsed.rows_total)
+        written = write_rows(record.organisation_id, parsed.rows)
+        if parsed.rows:
+            days = [row[1] for row in parsed.rows]
+            portfolio_changed.send(
+                sender=UsageImport,
+                organisation_id=record.organisation_id,
+                months=months_between(min(days), max(days)),
+            )
+    except ImportRejected as rejected:
+        imports.update(
+            status=ImportStatus.FAILED,
+            errors=rejected.errors,
+            error_count=rejected.error_count,
+            rows_total=rejected.rows_total,
+            rows_imported=0,
+            finished_at=timezone.now(),
+        )
+        return
+    imports.update(
+        status=ImportStatus.SUCCEEDED,
+        rows_imported=written,
+        errors=[],
+        error_count=0,
+        finished_at=timezone.now(),
+    )
+
+
 def products_by_name() -> dict[str, int]:
     """Names of the products in the current tenant scope, case-folded."""
     return {name.casefold(): pk for pk, name in Product.objects.values_list("pk", "name")}
@@ -245,7 +299,7 @@ def write_rows(organisation_id: int, rows: list[tuple[int, date, int, str, str]]
         )
         for product_id, day, users, site, department in rows
     ]
-    UsageRecord.unscoped.bulk_create(
+    UsageRecord.objects.bulk_create(
         batch,
         batch_size=2000,
         update_conflicts=True,

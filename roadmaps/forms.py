@@ -3,8 +3,6 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import User
-from feedback.models import Feedback
-from portfolio.models import Product
 
 from .models import Horizon, ItemStatus, RoadmapItem, Visibility
 from .rice import IMPACT_CHOICES, RiceError, rice_score
@@ -13,7 +11,7 @@ from .rice import IMPACT_CHOICES, RiceError, rice_score
 class RoadmapItemForm(forms.ModelForm):
     product = forms.ModelChoiceField(
         label="Product",
-        queryset=Product.unscoped.none(),
+        queryset=None,
         empty_label="Select a product",
         error_messages={
             "required": "Select the product",
@@ -160,7 +158,7 @@ class StatusForm(forms.Form):
 class EvidenceForm(forms.Form):
     feedback = forms.ModelChoiceField(
         label="Feedback to cite as evidence",
-        queryset=Feedback.unscoped.none(),
+        queryset=None,
         empty_label="Select feedback",
         error_messages={
             "required": "Select feedback to link",
@@ -177,7 +175,7 @@ class EvidenceForm(forms.Form):
 class LinkToItemForm(forms.Form):
     item = forms.ModelChoiceField(
         label="Roadmap item",
-        queryset=RoadmapItem.unscoped.none(),
+        queryset=None,
         empty_label="Select a roadmap item",
         error_messages={
             "required": "Select a roadmap item",
@@ -194,7 +192,7 @@ class BoardFilterForm(forms.Form):
     product = forms.ModelChoiceField(
         label="Product",
         required=False,
-        queryset=Product.unscoped.none(),
+        queryset=None,
         empty_label="All products",
     )
 

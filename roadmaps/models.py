@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from accounts.scoping import TenantModel
 
@@ -90,6 +91,9 @@ class RoadmapItem(TenantModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("roadmaps:item_detail", args=[self.organisation.ods_code, self.pk])
 
 
 class RoadmapEvidence(TenantModel):

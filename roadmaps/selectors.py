@@ -2,7 +2,6 @@ from collections import OrderedDict
 
 from django.db.models import Count, Q, QuerySet
 
-from accounts.models import User
 from feedback.models import Feedback
 from feedback.models import Status as FeedbackStatus
 from portfolio.models import Capability
@@ -10,7 +9,7 @@ from portfolio.models import Capability
 from .models import Horizon, RoadmapItem, Visibility
 
 
-def with_evidence(queryset: QuerySet[RoadmapItem]) -> QuerySet[RoadmapItem]:
+def _with_evidence(queryset: QuerySet[RoadmapItem]) -> QuerySet[RoadmapItem]:
     return queryset.annotate(
         feedback_count=Count("evidence_links", distinct=True),
         vote_count=Count("evidence_links__feedback__votes", distinct=True),
@@ -23,23 +22,23 @@ def with_evidence(queryset: QuerySet[RoadmapItem]) -> QuerySet[RoadmapItem]:
     )
 
 
-def items(*, product=None, shared_only=False) -> QuerySet[RoadmapItem]:
+def roadmap_item_list(*, product=None, shared_only=False) -> QuerySet[RoadmapItem]:
     queryset = RoadmapItem.objects.select_related("product", "owner")
     if product is not None:
         queryset = queryset.filter(product=product)
     if shared_only:
         queryset = queryset.filter(visibility__in=[Visibility.ICS, Visibility.PUBLIC])
-    return with_evidence(queryset)
+    return _with_evidence(queryset)
 
 
-def board(queryset) -> "OrderedDict[str, list[RoadmapItem]]":
+def roadmap_board(queryset) -> "OrderedDict[str, list[RoadmapItem]]":
     columns = OrderedDict((value, []) for value in Horizon.values)
     for item in queryset.order_by("-rice_score", "title"):
         columns[item.horizon].append(item)
     return columns
 
 
-def timeline(queryset) -> list[tuple[str, list[RoadmapItem]]]:
+def roadmap_timeline(queryset) -> list[tuple[str, list[RoadmapItem]]]:
     by_quarter: dict[str, list[RoadmapItem]] = {}
     for item in queryset.order_by("target_quarter", "-rice_score"):
         by_quarter.setdefault(item.target_quarter or "No target quarter", []).append(item)
@@ -48,11 +47,12 @@ def timeline(queryset) -> list[tuple[str, list[RoadmapItem]]]:
     return dated + undated
 
 
-def item_detail(item_id: int, shared_only=False) -> RoadmapItem:
-    return items(shared_only=shared_only).get(pk=item_id)
+def roadmap_item_get(item_id: int, shared_only=False) -> RoadmapItem:
+    return roadmap_item_list(shared_only=shared_only).select_related("organisation").get(pk=item_id)
 
 
-def cited_feedback(item: RoadmapItem) -> QuerySet[Feedback]:
+def roadmap_evidence_list(item: RoadmapItem) -> QuerySet[Feedback]:
+    """The feedback the item cites."""
     return (
         Feedback.objects.filter(evidence_links__item=item)
         .select_related("product")
@@ -61,7 +61,7 @@ def cited_feedback(item: RoadmapItem) -> QuerySet[Feedback]:
     )
 
 
-def evidence_candidates(item: RoadmapItem) -> QuerySet[Feedback]:
+def roadmap_evidence_candidates(item: RoadmapItem) -> QuerySet[Feedback]:
     return (
         Feedback.objects.filter(product_id=item.product_id)
         .exclude(status=FeedbackStatus.DUPLICATE)
@@ -70,19 +70,13 @@ def evidence_candidates(item: RoadmapItem) -> QuerySet[Feedback]:
     )
 
 
-def items_for_feedback(feedback: Feedback) -> QuerySet[RoadmapItem]:
+def roadmap_item_list_for_feedback(feedback: Feedback) -> QuerySet[RoadmapItem]:
     return RoadmapItem.objects.filter(product_id=feedback.product_id).order_by("title")
 
 
-def members(organisation) -> QuerySet[User]:
-    return User.objects.filter(memberships__organisation=organisation).order_by(
-        "full_name", "email"
-    )
-
-
-def ics_shared_by_capability() -> list[tuple[str, list[RoadmapItem]]]:
+def roadmap_item_list_shared_by_capability() -> list[tuple[str, list[RoadmapItem]]]:
     """Items the trusts in scope shared with their ICS, grouped by capability (who builds what)."""
-    queryset = with_evidence(
+    queryset = _with_evidence(
         RoadmapItem.objects.filter(
             visibility__in=[Visibility.ICS, Visibility.PUBLIC]
         ).select_related("product", "organisation")
@@ -96,7 +90,7 @@ def ics_shared_by_capability() -> list[tuple[str, list[RoadmapItem]]]:
     return list(grouped.items())
 
 
-def public_item(token: str) -> RoadmapItem | None:
+def roadmap_item_get_public(token: str) -> RoadmapItem | None:
     """The public-link page: looked up by its secret token, only while visibility is public."""
     return (
         RoadmapItem.unscoped.select_related("product", "organisation")

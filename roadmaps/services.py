@@ -1,11 +1,18 @@
+"""Writes and business rules for roadmap items and the feedback they cite.
+
+Every function runs inside the caller's tenant scope (the view's, or the task base's).
+"""
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from feedback.models import Status as FeedbackStatus
-from feedback.services import triage
+from feedback.services import feedback_triage
 
 from .models import ItemStatus, RoadmapEvidence, RoadmapItem
 from .rice import RiceError, rice_score
+from .signals import roadmap_changed
 
 ITEM_FIELDS = (
     "product",
@@ -24,12 +31,11 @@ ITEM_FIELDS = (
 )
 
 
-def _refresh(item: RoadmapItem) -> None:
-    from django.utils import timezone
-
-    from portfolio.services import request_summary_refresh
-
-    request_summary_refresh(item.organisation_id, [timezone.localdate()])
+def _changed(item: RoadmapItem) -> None:
+    """This month's figures count the items in flight."""
+    roadmap_changed.send(
+        sender=RoadmapItem, organisation_id=item.organisation_id, months=[timezone.localdate()]
+    )
 
 
 def _score(item: RoadmapItem) -> None:
@@ -40,7 +46,7 @@ def _score(item: RoadmapItem) -> None:
 
 
 @transaction.atomic
-def create_item(*, organisation, data: dict, user) -> RoadmapItem:
+def roadmap_item_create(*, organisation, data: dict, user) -> RoadmapItem:
     item = RoadmapItem(organisation=organisation, **{k: data[k] for k in ITEM_FIELDS if k in data})
     if item.product.organisation_id != organisation.pk:
         raise ValidationError({"product": "Select a product from the list"})
@@ -48,13 +54,13 @@ def create_item(*, organisation, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED:
         _close_the_loop(item, user)
-    _refresh(item)
+    _changed(item)
     return item
 
 
 @transaction.atomic
-def update_item(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
-    item = RoadmapItem.unscoped.select_for_update().get(pk=item.pk)
+def roadmap_item_update(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
+    item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
     was_released = item.status == ItemStatus.RELEASED
     for name in ITEM_FIELDS:
         if name in data:
@@ -65,18 +71,18 @@ def update_item(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED and not was_released:
         _close_the_loop(item, user)
-    _refresh(item)
+    _changed(item)
     return item
 
 
 @transaction.atomic
-def move_item(*, item: RoadmapItem, horizon: str) -> None:
-    RoadmapItem.unscoped.filter(pk=item.pk).update(horizon=horizon)
+def roadmap_item_move(*, item: RoadmapItem, horizon: str) -> None:
+    RoadmapItem.objects.filter(pk=item.pk).update(horizon=horizon)
 
 
 @transaction.atomic
-def set_status(*, item: RoadmapItem, status: str, user) -> RoadmapItem:
-    return update_item(item=item, data={"status": status}, user=user)
+def roadmap_item_set_status(*, item: RoadmapItem, status: str, user) -> RoadmapItem:
+    return roadmap_item_update(item=item, data={"status": status}, user=user)
 
 
 def _close_the_loop(item: RoadmapItem, user) -> None:
@@ -88,18 +94,18 @@ def _close_the_loop(item: RoadmapItem, user) -> None:
         feedback = link.feedback
         if feedback.status in {FeedbackStatus.DONE, FeedbackStatus.DUPLICATE}:
             continue
-        triage(feedback=feedback, status=FeedbackStatus.DONE, response=response, user=user)
+        feedback_triage(feedback=feedback, status=FeedbackStatus.DONE, response=response, user=user)
 
 
 @transaction.atomic
-def link_evidence(*, item: RoadmapItem, feedback) -> RoadmapEvidence:
+def roadmap_evidence_link(*, item: RoadmapItem, feedback) -> RoadmapEvidence:
     if feedback.organisation_id != item.organisation_id:
         raise ValidationError({"feedback": "Select feedback from the list"})
-    link, _ = RoadmapEvidence.unscoped.get_or_create(
+    link, _ = RoadmapEvidence.objects.get_or_create(
         organisation_id=item.organisation_id, item=item, feedback=feedback
     )
     return link
 
 
-def unlink_evidence(*, item: RoadmapItem, feedback_id: int) -> None:
-    RoadmapEvidence.unscoped.filter(item=item, feedback_id=feedback_id).delete()
+def roadmap_evidence_unlink(*, item: RoadmapItem, feedback_id: int) -> None:
+    RoadmapEvidence.objects.filter(item=item, feedback_id=feedback_id).delete()

@@ -5,12 +5,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Capability, role_can
+from accounts.selectors import member_user_list
 from accounts.tenancy import ics_view, organisation_view
-from config.forms import add_validation_error, bound_data
+from core.forms import add_validation_error, bound_data
 from feedback.models import Feedback
-from feedback.selectors import feedback_detail as feedback_or_raise
+from feedback.sections import Section
+from feedback.selectors import feedback_get
 from portfolio.models import Product
-from portfolio.selectors import active_products
+from portfolio.selectors import product_list_active
 
 from . import selectors, services
 from .forms import (
@@ -30,7 +32,7 @@ def _shared_only(request) -> bool:
 
 def _item_or_404(request, item_id) -> RoadmapItem:
     try:
-        return selectors.item_detail(item_id, shared_only=_shared_only(request))
+        return selectors.roadmap_item_get(item_id, shared_only=_shared_only(request))
     except RoadmapItem.DoesNotExist:
         raise Http404 from None
 
@@ -43,9 +45,11 @@ def _product_or_404(product_id) -> Product:
 
 
 def _board_context(request, product=None):
-    queryset = selectors.items(product=product, shared_only=_shared_only(request))
+    queryset = selectors.roadmap_item_list(product=product, shared_only=_shared_only(request))
     return {
-        "columns": [(Horizon(h).label, h, items) for h, items in selectors.board(queryset).items()],
+        "columns": [
+            (Horizon(h).label, h, items) for h, items in selectors.roadmap_board(queryset).items()
+        ],
         "horizons": Horizon.choices,
         "can_manage": role_can(request.role, Capability.MANAGE_ROADMAPS),
         "product": product,
@@ -54,7 +58,7 @@ def _board_context(request, product=None):
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
 def board(request):
-    filter_form = BoardFilterForm(request.GET or None, products=active_products())
+    filter_form = BoardFilterForm(request.GET or None, products=product_list_active())
     product = (
         filter_form.cleaned_data.get("product")
         if filter_form.is_bound and filter_form.is_valid()
@@ -75,13 +79,15 @@ def product_board(request, product_id):
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
 def timeline(request):
-    queryset = selectors.items(shared_only=_shared_only(request))
-    return render(request, "roadmaps/timeline.html", {"quarters": selectors.timeline(queryset)})
+    queryset = selectors.roadmap_item_list(shared_only=_shared_only(request))
+    return render(
+        request, "roadmaps/timeline.html", {"quarters": selectors.roadmap_timeline(queryset)}
+    )
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
 def priorities(request):
-    queryset = selectors.items(shared_only=_shared_only(request)).exclude(
+    queryset = selectors.roadmap_item_list(shared_only=_shared_only(request)).exclude(
         status__in=["released", "dropped"]
     )
     return render(
@@ -96,10 +102,12 @@ def item_detail(request, item_id):
     context = {
         "item": item,
         "can_manage": can_manage,
-        "cited": selectors.cited_feedback(item) if can_manage else None,
+        "cited": selectors.roadmap_evidence_list(item) if can_manage else None,
     }
     if can_manage:
-        context["evidence_form"] = EvidenceForm(candidates=selectors.evidence_candidates(item))
+        context["evidence_form"] = EvidenceForm(
+            candidates=selectors.roadmap_evidence_candidates(item)
+        )
         context["status_form"] = StatusForm(initial={"status": item.status})
     return render(request, "roadmaps/item_detail.html", context)
 
@@ -108,8 +116,8 @@ def _item_form(request, instance=None):
     return RoadmapItemForm(
         bound_data(request),
         instance=instance,
-        products=active_products(),
-        members=selectors.members(request.organisation),
+        products=product_list_active(),
+        members=member_user_list(request.organisation),
         initial={"product": request.GET.get("product")} if instance is None else None,
     )
 
@@ -120,14 +128,14 @@ def item_create(request):
     form = _item_form(request)
     if request.method == "POST" and form.is_valid():
         try:
-            item = services.create_item(
+            item = services.roadmap_item_create(
                 organisation=request.organisation, data=form.cleaned_data, user=request.user
             )
         except ValidationError as error:
             add_validation_error(form, error)
         else:
             messages.success(request, f"'{item.title}' added to the roadmap.")
-            return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+            return redirect(item)
     return render(
         request,
         "roadmaps/item_form.html",
@@ -138,17 +146,17 @@ def item_create(request):
 
 @organisation_view(Capability.MANAGE_ROADMAPS)
 @require_http_methods(["GET", "POST"])
-def item_edit(request, item_id):
+def item_update(request, item_id):
     item = _item_or_404(request, item_id)
     form = _item_form(request, instance=item)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_item(item=item, data=form.cleaned_data, user=request.user)
+            services.roadmap_item_update(item=item, data=form.cleaned_data, user=request.user)
         except ValidationError as error:
             add_validation_error(form, error)
         else:
             messages.success(request, f"'{item.title}' saved.")
-            return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+            return redirect(item)
     return render(
         request,
         "roadmaps/item_form.html",
@@ -163,7 +171,7 @@ def item_move(request, item_id):
     item = _item_or_404(request, item_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        services.move_item(item=item, horizon=form.cleaned_data["horizon"])
+        services.roadmap_item_move(item=item, horizon=form.cleaned_data["horizon"])
         messages.success(
             request, f"'{item.title}' moved to {Horizon(form.cleaned_data['horizon']).label}."
         )
@@ -171,11 +179,11 @@ def item_move(request, item_id):
         messages.error(request, "Select Now, Next or Later.")
     if request.POST.get("next_board") == "product":
         return redirect(
-            "roadmap_product_board",
+            "roadmaps:product_board",
             ods_code=request.organisation.ods_code,
             product_id=item.product_id,
         )
-    return redirect("roadmap_board", ods_code=request.organisation.ods_code)
+    return redirect("roadmaps:board", ods_code=request.organisation.ods_code)
 
 
 @organisation_view(Capability.MANAGE_ROADMAPS)
@@ -184,7 +192,9 @@ def item_status(request, item_id):
     item = _item_or_404(request, item_id)
     form = StatusForm(request.POST)
     if form.is_valid():
-        services.set_status(item=item, status=form.cleaned_data["status"], user=request.user)
+        services.roadmap_item_set_status(
+            item=item, status=form.cleaned_data["status"], user=request.user
+        )
         messages.success(
             request,
             "Status saved."
@@ -196,20 +206,20 @@ def item_status(request, item_id):
         )
     else:
         messages.error(request, "Select a status from the list.")
-    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+    return redirect(item)
 
 
 @organisation_view(Capability.MANAGE_ROADMAPS)
 @require_POST
 def evidence_add(request, item_id):
     item = _item_or_404(request, item_id)
-    form = EvidenceForm(request.POST, candidates=selectors.evidence_candidates(item))
+    form = EvidenceForm(request.POST, candidates=selectors.roadmap_evidence_candidates(item))
     if form.is_valid():
-        services.link_evidence(item=item, feedback=form.cleaned_data["feedback"])
+        services.roadmap_evidence_link(item=item, feedback=form.cleaned_data["feedback"])
         messages.success(request, "Feedback linked as evidence.")
     else:
         messages.error(request, "Select feedback from the list.")
-    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+    return redirect(item)
 
 
 @organisation_view(Capability.MANAGE_ROADMAPS)
@@ -218,38 +228,53 @@ def evidence_remove(request, item_id, feedback_id):
     item = _item_or_404(request, item_id)
     if not RoadmapEvidence.objects.filter(item=item, feedback_id=feedback_id).exists():
         raise Http404
-    services.unlink_evidence(item=item, feedback_id=feedback_id)
+    services.roadmap_evidence_unlink(item=item, feedback_id=feedback_id)
     messages.success(request, "Evidence removed.")
-    return redirect("roadmap_item", ods_code=request.organisation.ods_code, item_id=item.pk)
+    return redirect(item)
 
 
 @organisation_view(Capability.MANAGE_ROADMAPS)
 @require_POST
-def link_from_feedback(request, feedback_id):
+def evidence_add_from_feedback(request, feedback_id):
     try:
-        feedback = feedback_or_raise(feedback_id)
+        feedback = feedback_get(feedback_id)
     except Feedback.DoesNotExist:
         raise Http404 from None
-    form = LinkToItemForm(request.POST, candidates=selectors.items_for_feedback(feedback))
+    form = LinkToItemForm(
+        request.POST, candidates=selectors.roadmap_item_list_for_feedback(feedback)
+    )
     if form.is_valid():
-        services.link_evidence(item=form.cleaned_data["item"], feedback=feedback)
+        services.roadmap_evidence_link(item=form.cleaned_data["item"], feedback=feedback)
         messages.success(request, f"Linked to roadmap item '{form.cleaned_data['item'].title}'.")
     else:
         messages.error(request, "Select a roadmap item for this product.")
-    return redirect(
-        "feedback_detail", ods_code=request.organisation.ods_code, feedback_id=feedback.pk
-    )
+    return redirect(feedback)
 
 
 @ics_view(Capability.VIEW_SHARED_ROADMAPS)
-def ics_roadmaps(request):
+def ics_shared(request):
     return render(
-        request, "roadmaps/ics_roadmaps.html", {"groups": selectors.ics_shared_by_capability()}
+        request,
+        "roadmaps/ics_roadmaps.html",
+        {"groups": selectors.roadmap_item_list_shared_by_capability()},
     )
 
 
-def public_item(request, token):
-    item = selectors.public_item(token)
+def item_public(request, token):
+    item = selectors.roadmap_item_get_public(token)
     if item is None:
         raise Http404
     return render(request, "roadmaps/public_item.html", {"item": item})
+
+
+def feedback_roadmap_section(request, feedback) -> Section | None:
+    """The feedback page's "Roadmap" section: the items citing it, and a form to cite it."""
+    if not role_can(request.role, Capability.MANAGE_ROADMAPS):
+        return None
+    return Section(
+        "roadmaps/includes/feedback_section.html",
+        {
+            "form": LinkToItemForm(candidates=selectors.roadmap_item_list_for_feedback(feedback)),
+            "citing_items": feedback.roadmap_items.all(),
+        },
+    )

@@ -1,9 +1,15 @@
+"""Shared fixtures: a trust with one signed-in client per role, a two-trust user, an ICS lead,
+and the two-trust ``world`` the cross-tenant harnesses probe."""
+
 import os
 import shutil
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
 from accounts.permissions import Role
+from config.celery import app
 
 from .factories import (
     ContractFactory,
@@ -40,8 +46,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters must not leak from one test into the next."""
-    from django.core.cache import cache
-
     cache.clear()
 
 
@@ -53,12 +57,117 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Unit tests run tasks in-process; tests/integration starts a real worker instead."""
-    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+# --- One trust and its people, by role ----------------------------------------------------------
+
+
+@pytest.fixture
+def trust(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def other_trust(db):
+    """A trust in another ICS."""
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def org_admin(trust):
+    return MembershipFactory(organisation=trust, role=Role.ORG_ADMIN)
+
+
+@pytest.fixture
+def pm(trust):
+    """A product manager of ``trust`` (a Membership: ``pm.user``, ``pm.organisation``)."""
+    return MembershipFactory(organisation=trust, role=Role.PRODUCT_MANAGER)
+
+
+@pytest.fixture
+def cso(trust):
+    """A clinical safety officer of ``trust``."""
+    return MembershipFactory(organisation=trust, role=Role.CLINICAL_SAFETY_OFFICER)
+
+
+@pytest.fixture
+def contributor(trust):
+    """A clinician who gives feedback."""
+    return MembershipFactory(organisation=trust, role=Role.CONTRIBUTOR)
+
+
+@pytest.fixture
+def viewer(trust):
+    return MembershipFactory(organisation=trust, role=Role.VIEWER)
+
+
+@pytest.fixture
+def ics_lead(trust):
+    """The lead of ``trust``'s ICS (an IcsMembership)."""
+    return IcsMembershipFactory(ics=trust.ics)
+
+
+@pytest.fixture
+def two_trust_user(trust, other_trust):
+    """A product manager in both ``trust`` and ``other_trust`` (a User)."""
+    membership = MembershipFactory(organisation=trust, role=Role.PRODUCT_MANAGER)
+    MembershipFactory(user=membership.user, organisation=other_trust, role=Role.PRODUCT_MANAGER)
+    return membership.user
+
+
+@pytest.fixture
+def client_for(db):
+    """``client_for(user)``: a test client signed in as ``user`` (each call a new client)."""
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def org_admin_client(client_for, org_admin):
+    return client_for(org_admin.user)
+
+
+@pytest.fixture
+def pm_client(client_for, pm):
+    return client_for(pm.user)
+
+
+@pytest.fixture
+def cso_client(client_for, cso):
+    return client_for(cso.user)
+
+
+@pytest.fixture
+def contributor_client(client_for, contributor):
+    return client_for(contributor.user)
+
+
+@pytest.fixture
+def viewer_client(client_for, viewer):
+    return client_for(viewer.user)
+
+
+@pytest.fixture
+def ics_lead_client(client_for, ics_lead):
+    return client_for(ics_lead.user)
+
+
+@pytest.fixture
+def two_trust_client(client_for, two_trust_user):
+    return client_for(two_trust_user)
+
+
+# --- Two trusts, for the cross-tenant harnesses ----------------------------------------------------
 
 
 class World:

@@ -28,11 +28,11 @@ SAMPLE_KWARGS = {
     "url": "anything/",
 }
 EXPECTED_PUBLIC = {
-    "health",
-    "invitation_accept",
-    "public_feedback",
-    "public_feedback_thanks",
-    "roadmap_public_item",
+    "accounts:health",
+    "accounts:invitation_accept",
+    "feedback:public_form",
+    "feedback:public_thanks",
+    "roadmaps:item_public",
     "account_login",
     "account_logout",
     "account_signup",
@@ -88,4 +88,4 @@ def test_every_url_not_on_the_allow_list_redirects_anonymous_users_to_sign_in():
 def test_public_pages_open_without_sign_in(client):
     assert client.get(reverse("account_login")).status_code == 200
     assert client.get(reverse("account_reset_password")).status_code == 200
-    assert client.get(reverse("health")).json() == {"status": "ok"}
+    assert client.get(reverse("accounts:health")).json() == {"status": "ok"}

@@ -18,13 +18,13 @@ METHODS = ("get", "post", "put", "patch", "delete")
 TENANT_PREFIXES = ("o/", "ics/")
 # Reviewed: URLs outside a tenant prefix. Adding one here means it shows no tenant data.
 NON_TENANT_URL_NAMES = {
-    "home",
-    "health",
-    "organisation_switch",
-    "invitation_accept",  # looks up by a secret token; shows only the invitation's own trust name
-    "public_feedback",  # the QR-code form: the secret token names the trust (tested in test_feedback)
-    "public_feedback_thanks",
-    "roadmap_public_item",  # secret token, and only items their trust made public (test_roadmaps)
+    "accounts:home",
+    "accounts:health",
+    "accounts:organisation_switch",
+    "accounts:invitation_accept",  # looks up by a secret token; shows only the invitation's own trust name
+    "feedback:public_form",  # the QR-code form: the secret token names the trust (tested in test_feedback)
+    "feedback:public_thanks",
+    "roadmaps:item_public",  # secret token, and only items their trust made public (test_roadmaps)
 }
 NON_TENANT_PREFIXES = ("admin/", "accounts/")  # superuser admin; allauth's own pages
 # A payload that would write, if a leaking view accepted it.

@@ -27,8 +27,8 @@ def test_probe_reports_a_view_that_trusts_the_url_and_writes(world):
 def test_gate_reports_a_private_page_put_on_the_allow_list(settings):
     settings.ANONYMOUS_ALLOWED_URL_NAMES = {
         *settings.ANONYMOUS_ALLOWED_URL_NAMES,
-        "organisation_switch",
+        "accounts:organisation_switch",
     }
-    patterns = [p for p in walk() if p.name == "organisation_switch"]
+    patterns = [p for p in walk() if p.name == "accounts:organisation_switch"]
     _, failures = check_gate(patterns)
     assert failures  # an anonymous user reached (or crashed) a page that needs sign-in

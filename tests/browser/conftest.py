@@ -8,6 +8,9 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import sync_playwright
+
+from demo.world import load_demo_world
 
 from .harness import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, Report, guard_network, log_in
 
@@ -33,8 +36,6 @@ def _playwright():
     # answer is this variable; it is set only while the browser tests run, then restored.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
     try:
         with sync_playwright() as playwright:
             yield playwright
@@ -72,8 +73,6 @@ def new_context(browser, live_server):
 
 @pytest.fixture
 def demo_world(transactional_db, live_server):
-    from accounts.demo import load_demo_world
-
     return load_demo_world()
 
 

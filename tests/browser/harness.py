@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from demo.world import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -65,8 +67,6 @@ def guard_network(context, base_url: str) -> None:
 def log_in(page, email: str, password: str | None = None) -> None:
     """Sign in through the real allauth form, as a person would."""
     if password is None:
-        from accounts.demo import DEMO_PASSWORD
-
         password = DEMO_PASSWORD
     page.goto(LOGIN_PATH)
     page.fill("#id_login", email)
@@ -80,8 +80,6 @@ def log_in(page, email: str, password: str | None = None) -> None:
 def reauthenticate(page, password: str | None = None) -> None:
     """Confirm the password again, as allauth asks before the MFA set-up pages."""
     if password is None:
-        from accounts.demo import DEMO_PASSWORD
-
         password = DEMO_PASSWORD
     page.goto("/accounts/reauthenticate/")
     page.fill("#id_password", password)

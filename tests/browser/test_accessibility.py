@@ -11,6 +11,14 @@ from accounts.models import Invitation, Membership, Organisation
 from accounts.permissions import Role
 from accounts.scoping import scopes_disabled
 from portfolio.models import Product
+from roadmaps.models import RoadmapEvidence, Visibility
+from tests.factories import (
+    ContractFactory,
+    FeedbackFactory,
+    FeedbackLinkFactory,
+    RoadmapItemFactory,
+    UsageImportFactory,
+)
 from tests.urlwalk import walk
 
 from .conftest import REPORT
@@ -92,35 +100,24 @@ class UrlValues:
         )
 
     def contract(self):
-        from tests.factories import ContractFactory
-
         return self._get("contract", lambda: ContractFactory(product=self.product()))
 
     def usage_import(self):
-        from tests.factories import UsageImportFactory
-
         return self._get("usage_import", lambda: UsageImportFactory(organisation=self.trust()))
 
     def feedback(self):
-        from tests.factories import FeedbackFactory
-
         # A patient-safety item, so the safety-queue pages have something to show too.
         return self._get(
             "feedback", lambda: FeedbackFactory(product=self.product(), patient_safety=True)
         )
 
     def feedback_link(self):
-        from tests.factories import FeedbackLinkFactory
-
         return self._get(
             "feedback_link",
             lambda: FeedbackLinkFactory(organisation=self.trust(), product=self.product()),
         )
 
     def roadmap_item(self):
-        from roadmaps.models import RoadmapEvidence, Visibility
-        from tests.factories import RoadmapItemFactory
-
         def make():
             # Public, so every role that may see roadmaps sees it, and the public page works.
             item = RoadmapItemFactory(product=self.product(), visibility=Visibility.PUBLIC)
@@ -215,9 +212,9 @@ def _submit_empty_form(page):
 @pytest.mark.parametrize(
     ("role", "url_name"),
     [
-        ("org-admin", "member_invite"),
+        ("org-admin", "accounts:invitation_create"),
         ("anonymous", "account_login"),
-        ("anonymous", "public_feedback"),
+        ("anonymous", "feedback:public_form"),
     ],
 )
 def test_form_errors_are_accessible(role, url_name, demo_world, new_context, live_server, login):
@@ -257,9 +254,9 @@ def test_error_status_pages_are_accessible(demo_world, new_context, live_server,
     ("role", "url_name"),
     [
         ("anonymous", "account_login"),
-        ("anonymous", "public_feedback"),  # the QR-code form, opened on ward staff's phones
-        ("product-manager", "product_list"),
-        ("org-admin", "member_list"),
+        ("anonymous", "feedback:public_form"),  # the QR-code form, opened on ward staff's phones
+        ("product-manager", "portfolio:product_list"),
+        ("org-admin", "accounts:member_list"),
     ],
 )
 def test_phone_sized_pages(role, url_name, demo_world, new_context, live_server, login):

@@ -5,6 +5,7 @@ import pytest
 from accounts.scoping import scopes_disabled
 from feedback.models import Feedback
 from portfolio.models import Product
+from tests.factories import FeedbackLinkFactory
 
 from .harness import PHONE, PageWatcher, check_current_page
 
@@ -12,8 +13,6 @@ pytestmark = pytest.mark.browser
 
 
 def test_phone_feedback_takes_one_page_and_one_post(demo_world, new_context, live_server):
-    from tests.factories import FeedbackLinkFactory
-
     with scopes_disabled():
         product = Product.objects.filter(organisation__ods_code="RZ1").order_by("pk").first()
         link = FeedbackLinkFactory(

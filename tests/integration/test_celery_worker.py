@@ -1,14 +1,19 @@
 """A real Celery worker, on real Redis and PostgreSQL, runs a task the app enqueued on commit."""
 
 import quopri
+from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.permissions import Role
-from accounts.services import invite_member
+from accounts.scoping import scope
+from accounts.services import invitation_create
 from config.celery import app
+from portfolio.models import ImportStatus, UsageImport, UsageRecord
+from portfolio.services import INLINE_IMPORT_BYTES, usage_import_start
 
-from ..factories import MembershipFactory
+from ..factories import MembershipFactory, ProductFactory
 from .conftest import wait_for
 
 
@@ -16,13 +21,14 @@ from .conftest import wait_for
 def test_invitation_email_is_sent_by_a_real_worker(worker, settings):
     app.conf.task_always_eager = False
     admin = MembershipFactory(role=Role.ORG_ADMIN)
-    invitation = invite_member(
-        organisation=admin.organisation,
-        email="worker-test@example.org",
-        role=Role.VIEWER,
-        invited_by=admin.user,
-        base_url="https://portfolio.example.org/",
-    )
+    with scope(organisation=admin.organisation):
+        invitation = invitation_create(
+            organisation=admin.organisation,
+            email="worker-test@example.org",
+            role=Role.VIEWER,
+            invited_by=admin.user,
+            base_url="https://portfolio.example.org/",
+        )
     assert wait_for(lambda: worker.exists() and any(worker.iterdir())), "worker sent no email"
     raw = "".join(path.read_text() for path in worker.iterdir())
     sent = quopri.decodestring(raw.encode()).decode()
@@ -32,16 +38,6 @@ def test_invitation_email_is_sent_by_a_real_worker(worker, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_large_usage_import_is_processed_by_a_real_worker(worker):
-    from datetime import date, timedelta
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from accounts.scoping import scope
-    from portfolio.models import ImportStatus, UsageImport, UsageRecord
-    from portfolio.services import INLINE_IMPORT_BYTES, start_usage_import
-
-    from ..factories import ProductFactory
-
     app.conf.task_always_eager = False
     product = ProductFactory(name="Meridian EPR")
     lines = ["date,product,active_users,site"]
@@ -49,7 +45,10 @@ def test_a_large_usage_import_is_processed_by_a_real_worker(worker):
         n = len(lines)
         lines.append(f"{date(2024, 1, 1) + timedelta(days=n // 30)},Meridian EPR,{n},Site {n % 30}")
     upload = SimpleUploadedFile("big.csv", ("\n".join(lines) + "\n").encode())
-    record = start_usage_import(organisation=product.organisation, uploaded_file=upload, user=None)
+    with scope(organisation=product.organisation):
+        record = usage_import_start(
+            organisation=product.organisation, uploaded_file=upload, user=None
+        )
     assert record.status == ImportStatus.PENDING
 
     def finished():

@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts.permissions import Role
 from config.celery import app
 from feedback.models import Feedback
+from feedback.tasks import notifications_sweep_task
 
 from ..factories import FeedbackLinkFactory, MembershipFactory, ProductFactory
 from .conftest import wait_for
@@ -86,7 +87,7 @@ def test_safety_concern_posted_with_redis_down_is_notified_when_it_is_back(
 
     started = time.monotonic()
     response = client.post(
-        reverse("public_feedback", args=[link.token]),
+        reverse("feedback:public_form", args=[link.token]),
         {
             "product": product.pk,
             "staff_group": "doctor",
@@ -104,14 +105,13 @@ def test_safety_concern_posted_with_redis_down_is_notified_when_it_is_back(
 
     subprocess.run(REDIS_START, check=True)  # noqa: S603, S607
     assert wait_for(_redis_up, timeout=20)
-    # Beat runs this every minute; calling it through the worker avoids waiting for the clock.
-    from feedback.tasks import sweep_notifications
 
+    # Beat runs this every minute; calling it through the worker avoids waiting for the clock.
     def swept_and_sent():
         feedback.refresh_from_db()
         if feedback.safety_notified_at is None:
             try:
-                sweep_notifications.apply_async(kwargs={}, retry=False)
+                notifications_sweep_task.apply_async(kwargs={}, retry=False)
             except Exception:  # worker or broker still reconnecting
                 return False
             time.sleep(1)

@@ -11,11 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from accounts.scoping import scope
 from config.celery import app
-from portfolio.models import ProductMonthSummary, UsageRecord
-from portfolio.services import start_usage_import
-from portfolio.summaries import month_start
-from portfolio.tasks import recompute_summaries_task
+from core.dates import month_start
+from insights.models import ProductMonthSummary
+from insights.tasks import summaries_recompute_task
+from portfolio.models import UsageRecord
+from portfolio.services import usage_import_start
 
 from ..factories import ProductFactory
 from .conftest import wait_for
@@ -41,7 +43,7 @@ def _waiting_on_summary_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE 'INSERT INTO %%portfolio_productmonthsummary%%'"
+            "AND query ILIKE 'INSERT INTO %%insights_productmonthsummary%%'"
         )
         return cursor.fetchone()[0] > 0
 
@@ -58,9 +60,8 @@ def test_import_then_kill_mid_recompute_then_converge(workers):
     upload = SimpleUploadedFile(
         "u.csv", f"date,product,active_users\n{day1},Meridian EPR,100\n".encode()
     )
-    start_usage_import(
-        organisation=trust, uploaded_file=upload, user=None
-    )  # small: imported inline
+    with scope(organisation=trust):
+        usage_import_start(organisation=trust, uploaded_file=upload, user=None)  # small: inline
     assert wait_for(lambda: _mean(product, month) == Decimal("100.00")), (
         "import did not update the summary"
     )
@@ -69,8 +70,8 @@ def test_import_then_kill_mid_recompute_then_converge(workers):
     UsageRecord.unscoped.create(organisation=trust, product=product, date=day2, active_users=300)
     blocker = _raw_connection()
     try:
-        blocker.execute("LOCK TABLE portfolio_productmonthsummary IN EXCLUSIVE MODE")
-        recompute_summaries_task.delay(trust.pk, None)
+        blocker.execute("LOCK TABLE insights_productmonthsummary IN EXCLUSIVE MODE")
+        summaries_recompute_task.delay(trust.pk, None)
         assert wait_for(_waiting_on_summary_lock, timeout=60), "the worker never reached the upsert"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=20)
@@ -80,7 +81,7 @@ def test_import_then_kill_mid_recompute_then_converge(workers):
     assert _mean(product, month) == Decimal("100.00")  # the killed run wrote nothing
 
     workers.start()
-    recompute_summaries_task.delay(
+    summaries_recompute_task.delay(
         trust.pk, None
     )  # the next run (nightly beat, or the next import)
     assert wait_for(lambda: _mean(product, month) == Decimal("200.00"), timeout=60), (

@@ -1,0 +1,30 @@
+"""Calendar months, the unit every summary and chart is kept in."""
+
+from datetime import date, timedelta
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return next_month(month) - timedelta(days=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month from ``first``'s to ``last``'s, both included."""
+    months, current = [], month_start(first)
+    while current <= last:
+        months.append(current)
+        current = next_month(current)
+    return months
+
+
+def months_ago(month: date, n: int) -> date:
+    for _ in range(n):
+        month = (month - timedelta(days=1)).replace(day=1)
+    return month
