@@ -67,25 +67,25 @@ def test_import_layers_hold():
     assert "0 broken" in result.stdout
 
 
-def test_an_upward_import_breaks_the_layers_contract(tmp_path):
+def _lint_a_copy_with(tmp_path, module: str, line: str) -> subprocess.CompletedProcess:
+    """lint-imports on a copy of the tree in which ``module`` (a path) gains ``line``."""
     for package in [*APPS, "config"]:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    services = tmp_path / "portfolio" / "services.py"
-    services.write_text(services.read_text() + "\nimport insights.selectors  # noqa\n")
-    result = _lint_imports(tmp_path)
+    target = tmp_path / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
+    return _lint_imports(tmp_path)
+
+
+def test_an_upward_import_breaks_the_layers_contract(tmp_path):
+    result = _lint_a_copy_with(tmp_path, "portfolio/services.py", "import insights.selectors")
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
     assert "portfolio.services -> insights.selectors" in result.stdout
 
 
 def test_an_app_importing_the_project_package_breaks_a_contract(tmp_path):
-    for package in [*APPS, "config"]:
-        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    forms = tmp_path / "core" / "forms.py"
-    forms.write_text(forms.read_text() + "\nimport config.settings  # noqa\n")
-    result = _lint_imports(tmp_path)
+    result = _lint_a_copy_with(tmp_path, "core/forms.py", "import config.settings")
     assert result.returncode != 0
     assert "core.forms -> config.settings" in result.stdout
 
