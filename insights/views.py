@@ -25,17 +25,29 @@ def _cached_body(key_parts, version, template, build):
     return body
 
 
+def _dashboard_page(request, kind: str, ods_code: str, build):
+    """The trust or ICS dashboard: its body from the cache, or built from the summaries."""
+    today = timezone.localdate()
+    body = _cached_body(
+        (kind, ods_code, today.isoformat()),
+        selectors.summaries_version(today),
+        f"insights/includes/{kind}_dashboard_body.html",
+        lambda: build(today),
+    )
+    return render(request, f"insights/{kind}_dashboard.html", {"body": body, "month": today})
+
+
 @organisation_view(Capability.VIEW_DASHBOARDS)
 def trust_dashboard(request):
-    today = timezone.localdate()
-    version = selectors.summaries_version(today)
-    body = _cached_body(
-        ("trust", request.organisation.ods_code, today.isoformat()),
-        version,
-        "insights/includes/trust_dashboard_body.html",
-        lambda: {**selectors.trust_dashboard(today), "current_organisation": request.organisation},
+    return _dashboard_page(
+        request,
+        "trust",
+        request.organisation.ods_code,
+        lambda today: {
+            **selectors.trust_dashboard(today),
+            "current_organisation": request.organisation,
+        },
     )
-    return render(request, "insights/trust_dashboard.html", {"body": body, "month": today})
 
 
 @organisation_view(Capability.VIEW_DASHBOARDS)
@@ -53,12 +65,4 @@ def product_dashboard(request, product_id):
 
 @ics_view(Capability.VIEW_ICS_DASHBOARDS)
 def ics_dashboard(request):
-    today = timezone.localdate()
-    version = selectors.summaries_version(today)
-    body = _cached_body(
-        ("ics", request.ics.ods_code, today.isoformat()),
-        version,
-        "insights/includes/ics_dashboard_body.html",
-        lambda: selectors.ics_dashboard(today),
-    )
-    return render(request, "insights/ics_dashboard.html", {"body": body, "month": today})
+    return _dashboard_page(request, "ics", request.ics.ods_code, selectors.ics_dashboard)
