@@ -12,7 +12,7 @@ from feedback.models import Feedback
 from feedback.sections import Section
 from feedback.selectors import feedback_get
 from portfolio.models import Product
-from portfolio.selectors import product_list_active
+from portfolio.selectors import product_get, product_list_active
 
 from . import selectors, services
 from .forms import (
@@ -39,7 +39,7 @@ def _item_or_404(request, item_id) -> RoadmapItem:
 
 def _product_or_404(product_id) -> Product:
     try:
-        return Product.objects.get(pk=product_id)
+        return product_get(product_id)
     except Product.DoesNotExist:
         raise Http404 from None
 

@@ -150,11 +150,7 @@ def feedback_merge(request, feedback_id):
             add_validation_error(form, error)
         else:
             messages.success(request, f"Merged into feedback #{target.pk}; votes kept.")
-            return redirect(
-                "feedback:feedback_detail",
-                ods_code=request.organisation.ods_code,
-                feedback_id=target.pk,
-            )
+            return redirect(target)
     return _detail_with_errors(request, feedback, merge_form=form)
 
 
