@@ -28,3 +28,15 @@ def months_ago(month: date, n: int) -> date:
     for _ in range(n):
         month = (month - timedelta(days=1)).replace(day=1)
     return month
+
+
+# The earliest and latest dates the app accepts anywhere (forms, CSV files) unless a field sets a
+# narrower range: NHS digital systems, their contracts and their use all fall well inside it, and
+# it keeps dates clear of the calendar's ends, where date arithmetic overflows.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def long_date(day: date) -> str:
+    """``1 January 1990``: the NHS style for a date in a sentence."""
+    return f"{day.day} {day:%B %Y}"

@@ -24,7 +24,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.scoping import ensure_in_scope
-from core.dates import month_end, month_start, months_between
+from core.dates import EARLIEST_DATE, month_end, month_start, months_between
 from core.pg import copy_upsert
 from feedback.models import Feedback
 from portfolio.models import Contract, LifecycleStage, Product, UsageRecord
@@ -197,8 +197,12 @@ def summaries_recompute(
             starts = [
                 d for d in (first_usage, first_feedback and timezone.localdate(first_feedback)) if d
             ]
-            months = months_between(min(starts, default=today), today)
-        months = sorted({month_start(m) for m in months if month_start(m) <= current_month})
+            # Rows dated before EARLIEST_DATE cannot be entered today; older ones are ignored
+            # rather than making every recompute walk the centuries in between.
+            months = months_between(max(min(starts, default=today), EARLIEST_DATE), today)
+        months = sorted(
+            {month_start(m) for m in months if EARLIEST_DATE <= month_start(m) <= current_month}
+        )
         if not months:
             return 0
         first, last = months[0], min(month_end(months[-1]), today)

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from accounts.models import Organisation
 from accounts.tenancy import TenantTask
+from core.batch import run_isolated
 
 from .reminders import renewal_reminders_send
 from .summaries import SummaryBusy, summaries_recompute
@@ -23,14 +24,18 @@ def summaries_recompute_task(self, organisation, months: list[str] | None = None
 
 
 @shared_task
-def summaries_recompute_all_task() -> int:
-    """Nightly: a full recompute, one task per trust so a killed worker loses one trust's run at most."""
+def summaries_recompute_all_task() -> dict:
+    """Nightly: a full recompute, one task per trust so a killed worker loses one trust's run at
+    most, and a trust whose task cannot be sent does not stop the others'."""
     ids = list(Organisation.objects.values_list("pk", flat=True))
-    for organisation_id in ids:
-        summaries_recompute_task.delay(organisation_id)
-    return len(ids)
+    return run_isolated(
+        "nightly summary recompute",
+        ids,
+        summaries_recompute_task.delay,
+        key=lambda organisation_id: f"organisation {organisation_id}",
+    ).as_dict()
 
 
 @shared_task
-def renewal_reminders_send_task() -> int:
-    return renewal_reminders_send()
+def renewal_reminders_send_task() -> dict:
+    return renewal_reminders_send().as_dict()

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.permissions import Role
 from accounts.selectors import member_user_list
+from core.forms import NHSForm, NHSModelForm
 
 from .models import Capability, Contract, LifecycleStage, Product, Supplier, TimeDecision
 from .usage_import import MAX_UPLOAD_BYTES
@@ -20,7 +21,7 @@ def _label_user(user):
     return f"{user.get_full_name()} ({user.email})"
 
 
-class ProductForm(forms.ModelForm):
+class ProductForm(NHSModelForm):
     """Owner and safety officer choices come only from the current trust's members."""
 
     class Meta:
@@ -104,7 +105,7 @@ class ProductForm(forms.ModelForm):
         return data
 
 
-class ProductFilterForm(forms.Form):
+class ProductFilterForm(NHSForm):
     """GET filters for the product list; bad values are ignored field by field."""
 
     q = forms.CharField(label="Name contains", required=False, max_length=100)
@@ -126,7 +127,7 @@ class ProductFilterForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(NHSModelForm):
     class Meta:
         model = Contract
         fields = [
@@ -191,7 +192,7 @@ class ContractForm(forms.ModelForm):
         return data
 
 
-class UsageUploadForm(forms.Form):
+class UsageUploadForm(NHSForm):
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Columns: date, product, active_users, and optionally site, department.",

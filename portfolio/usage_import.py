@@ -20,7 +20,8 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.dates import months_between
+from core.dates import EARLIEST_DATE, long_date, months_between
+from core.text import has_control_characters, one_line
 
 from .models import ImportStatus, Product, UsageImport, UsageRecord
 from .signals import portfolio_changed
@@ -93,7 +94,7 @@ def parse_date(value: str) -> date | None:
 
 
 def _shown(value: str) -> str:
-    return value if len(value) <= 40 else value[:37] + "..."
+    return one_line(value, limit=40)
 
 
 def parse(text: str, products_by_name: dict[str, int], today: date, progress=None) -> ParsedFile:
@@ -157,6 +158,13 @@ def parse(text: str, products_by_name: dict[str, int], today: date, progress=Non
                         "spreadsheets run as a formula. Remove that character.",
                     )
                     row_ok = False
+                elif has_control_characters(value):
+                    result.error(
+                        line,
+                        f"{name.capitalize()} '{_shown(value)}' contains a line break or a hidden "
+                        "control character. Remove it.",
+                    )
+                    row_ok = False
             for name, limit in TEXT_LIMITS.items():
                 if len(values.get(name, "")) > limit:
                     result.error(line, f"{name.capitalize()} must be {limit} characters or fewer.")
@@ -174,6 +182,12 @@ def parse(text: str, products_by_name: dict[str, int], today: date, progress=Non
                 row_ok = False
             elif day > today:
                 result.error(line, f"Date {day:%d/%m/%Y} is in the future.")
+                row_ok = False
+            elif day < EARLIEST_DATE:
+                result.error(
+                    line,
+                    f"Date {day:%d/%m/%Y} is before {long_date(EARLIEST_DATE)}. Check the year.",
+                )
                 row_ok = False
             product_id = None
             if not values["product"]:

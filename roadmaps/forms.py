@@ -3,12 +3,13 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import User
+from core.forms import NHSForm, NHSModelForm
 
 from .models import Horizon, ItemStatus, RoadmapItem, Visibility
 from .rice import IMPACT_CHOICES, RiceError, rice_score
 
 
-class RoadmapItemForm(forms.ModelForm):
+class RoadmapItemForm(NHSModelForm):
     product = forms.ModelChoiceField(
         label="Product",
         queryset=None,
@@ -133,7 +134,7 @@ class RoadmapItemForm(forms.ModelForm):
         return data
 
 
-class MoveForm(forms.Form):
+class MoveForm(NHSForm):
     horizon = forms.ChoiceField(
         choices=Horizon.choices,
         error_messages={
@@ -143,7 +144,7 @@ class MoveForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(NHSForm):
     status = forms.ChoiceField(
         label="Status",
         choices=ItemStatus.choices,
@@ -155,7 +156,7 @@ class StatusForm(forms.Form):
     )
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(NHSForm):
     feedback = forms.ModelChoiceField(
         label="Feedback to cite as evidence",
         queryset=None,
@@ -172,7 +173,7 @@ class EvidenceForm(forms.Form):
         self.fields["feedback"].label_from_instance = lambda f: f"#{f.pk}: {f.text[:70]}"
 
 
-class LinkToItemForm(forms.Form):
+class LinkToItemForm(NHSForm):
     item = forms.ModelChoiceField(
         label="Roadmap item",
         queryset=None,
@@ -188,7 +189,7 @@ class LinkToItemForm(forms.Form):
         self.fields["item"].queryset = candidates
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(NHSForm):
     product = forms.ModelChoiceField(
         label="Product",
         required=False,

@@ -233,12 +233,12 @@ def test_reminders_go_once_per_threshold(trust):
         notice_period_days=90,
     )  # notice deadline 2 October 2026
     deadline = contract.notice_deadline
-    assert renewal_reminders_send(today=deadline - timedelta(days=200)) == 0
-    assert renewal_reminders_send(today=deadline - timedelta(days=180)) == 1
-    assert renewal_reminders_send(today=deadline - timedelta(days=179)) == 0  # not again
-    assert renewal_reminders_send(today=deadline - timedelta(days=90)) == 1
-    assert renewal_reminders_send(today=deadline - timedelta(days=30)) == 1
-    assert renewal_reminders_send(today=deadline - timedelta(days=29)) == 0
+    assert renewal_reminders_send(today=deadline - timedelta(days=200)).done == 0
+    assert renewal_reminders_send(today=deadline - timedelta(days=180)).done == 1
+    assert renewal_reminders_send(today=deadline - timedelta(days=179)).done == 0  # not again
+    assert renewal_reminders_send(today=deadline - timedelta(days=90)).done == 1
+    assert renewal_reminders_send(today=deadline - timedelta(days=30)).done == 1
+    assert renewal_reminders_send(today=deadline - timedelta(days=29)).done == 0
     assert len(mail.outbox) == 3
     assert mail.outbox[0].to == [owner.email]
     assert "Notice deadline in 180 days" in mail.outbox[0].subject
@@ -253,7 +253,7 @@ def test_a_late_first_run_sends_only_the_tightest_threshold(trust):
         end_date=date(2026, 12, 31),
         notice_period_days=90,
     )
-    assert renewal_reminders_send(today=contract.notice_deadline - timedelta(days=20)) == 1
+    assert renewal_reminders_send(today=contract.notice_deadline - timedelta(days=20)).done == 1
     assert list(RenewalReminder.unscoped.values_list("threshold_days", flat=True)) == [30]
 
 

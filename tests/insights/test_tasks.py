@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_nightly_run_recomputes_every_trust(trust, other_trust):
     ProductFactory(organisation=trust), ProductFactory(organisation=other_trust)
-    assert tasks.summaries_recompute_all_task.delay().get() >= 2
+    assert tasks.summaries_recompute_all_task.delay().get()["done"] >= 2
     this_month = timezone.localdate().replace(day=1)
     with scopes_disabled():
         summarised = set(
@@ -55,5 +55,5 @@ def test_the_daily_reminder_run_sends_what_is_due(trust):
         end_date=today + timedelta(days=100),
         notice_period_days=90,
     )  # notice deadline in 10 days
-    assert tasks.renewal_reminders_send_task.delay().get() == 1
+    assert tasks.renewal_reminders_send_task.delay().get()["done"] == 1
     assert mail.outbox[0].to == [owner.email]

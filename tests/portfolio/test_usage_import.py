@@ -283,7 +283,7 @@ def test_a_large_file_goes_to_the_worker_and_finishes(trust, django_capture_on_c
 def test_awkward_text_survives_the_bulk_write(trust):
     content = (
         "date,product,active_users,site,department\n"
-        '2025-01-01,Meridian EPR,5,"Ward\\7, ""North""",A\tB\n'
+        '2025-01-01,Meridian EPR,5,"Ward\\7, ""North""",A\\tB\n'
         "2025-01-02,Meridian EPR,6,Café ☕,\n"
     )
     record = run_import(trust, content)
@@ -291,4 +291,24 @@ def test_awkward_text_survives_the_bulk_write(trust):
     sites = {row[3] for row in usage_rows()}
     departments = {row[4] for row in usage_rows()}
     assert sites == {'Ward\\7, "North"', "Café ☕"}
-    assert departments == {"A\tB", ""}
+    assert departments == {"A\\tB", ""}
+
+
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [("Ward\t7", "site"), ("A\rB", "department"), ("Ward\u202e7", "site"), ("W\x0b", "site")],
+)
+def test_control_characters_in_text_columns_are_refused(trust, cell, column):
+    site, department = (cell, "") if column == "site" else ("", cell)
+    content = f'date,product,active_users,site,department\n2025-01-01,Meridian EPR,5,"{site}","{department}"\n'
+    record = run_import(trust, content)
+    assert record.status == ImportStatus.FAILED
+    assert "hidden control character" in record.errors[0]["message"]
+    assert usage_rows() == []
+
+
+def test_dates_before_1990_are_refused_with_the_line(trust):
+    record = run_import(trust, "date,product,active_users\n0001-01-01,Meridian EPR,5\n")
+    assert record.status == ImportStatus.FAILED
+    assert record.errors[0]["line"] == 2
+    assert "before 1 January 1990" in record.errors[0]["message"]
