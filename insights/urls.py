@@ -4,11 +4,11 @@ from . import views
 
 app_name = "insights"
 urlpatterns = [
-    path("o/<str:ods_code>/dashboard/", views.trust_dashboard, name="trust_dashboard"),
+    path("o/<ods:ods_code>/dashboard/", views.trust_dashboard, name="trust_dashboard"),
     path(
-        "o/<str:ods_code>/products/<int:product_id>/dashboard/",
+        "o/<ods:ods_code>/products/<id:product_id>/dashboard/",
         views.product_dashboard,
         name="product_dashboard",
     ),
-    path("ics/<str:ods_code>/dashboard/", views.ics_dashboard, name="ics_dashboard"),
+    path("ics/<ods:ods_code>/dashboard/", views.ics_dashboard, name="ics_dashboard"),
 ]

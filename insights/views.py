@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.permissions import Capability
 from accounts.tenancy import ics_view, organisation_view
@@ -38,6 +39,7 @@ def _dashboard_page(request, kind: str, ods_code: str, build):
 
 
 @organisation_view(Capability.VIEW_DASHBOARDS)
+@require_safe
 def trust_dashboard(request):
     return _dashboard_page(
         request,
@@ -51,6 +53,7 @@ def trust_dashboard(request):
 
 
 @organisation_view(Capability.VIEW_DASHBOARDS)
+@require_safe
 def product_dashboard(request, product_id):
     try:
         product = product_get(product_id)
@@ -64,5 +67,6 @@ def product_dashboard(request, product_id):
 
 
 @ics_view(Capability.VIEW_ICS_DASHBOARDS)
+@require_safe
 def ics_dashboard(request):
     return _dashboard_page(request, "ics", request.ics.ods_code, selectors.ics_dashboard)

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import Capability, role_can
 from accounts.tenancy import organisation_view
@@ -23,6 +23,7 @@ def _product_or_404(product_id) -> Product:
 
 
 @organisation_view(Capability.VIEW_PRODUCTS)
+@require_safe
 def product_list(request):
     filter_form = ProductFilterForm(request.GET or None)
     products = selectors.product_list(filter_form.filters())
@@ -39,6 +40,7 @@ def product_list(request):
 
 
 @organisation_view(Capability.VIEW_PRODUCTS)
+@require_safe
 def product_detail(request, product_id):
     product = _product_or_404(product_id)
     contracts = selectors.contract_list(product)
@@ -60,6 +62,7 @@ def product_detail(request, product_id):
 
 
 @organisation_view(Capability.VIEW_PRODUCTS)
+@require_safe
 def product_history(request, product_id):
     product = _product_or_404(product_id)
     return render(
@@ -172,6 +175,7 @@ def usage_import_create(request):
 
 
 @organisation_view(Capability.IMPORT_USAGE)
+@require_safe
 def usage_import_detail(request, import_id):
     try:
         record = selectors.usage_import_get(import_id)
@@ -188,6 +192,7 @@ def usage_import_detail(request, import_id):
 
 
 @organisation_view(Capability.IMPORT_USAGE)
+@require_safe
 def usage_import_template(request):
     response = HttpResponse(
         "date,product,active_users,site,department\n"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from feedback.models import Status as FeedbackStatus
 from feedback.services import feedback_triage
 
-from .models import ItemStatus, RoadmapEvidence, RoadmapItem
+from .models import ItemStatus, RoadmapEvidence, RoadmapItem, Visibility
 from .rice import RiceError, rice_score
 from .signals import roadmap_changed
 
@@ -62,9 +62,13 @@ def roadmap_item_create(*, organisation, data: dict, user) -> RoadmapItem:
 def roadmap_item_update(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
     item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
     was_released = item.status == ItemStatus.RELEASED
+    was_public = item.visibility == Visibility.PUBLIC
     for name in ITEM_FIELDS:
         if name in data:
             setattr(item, name, data[name])
+    if item.visibility == Visibility.PUBLIC and not was_public:
+        # Each publication gets a new link: a link shared before the item was withdrawn stays dead.
+        item.public_token = RoadmapItem._meta.get_field("public_token").get_default()
     if item.product.organisation_id != item.organisation_id:
         raise ValidationError({"product": "Select a product from the list"})
     _score(item)

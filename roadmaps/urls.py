@@ -4,34 +4,34 @@ from . import views
 
 app_name = "roadmaps"
 urlpatterns = [
-    path("r/<str:token>/", views.item_public, name="item_public"),
-    path("o/<str:ods_code>/roadmap/", views.board, name="board"),
-    path("o/<str:ods_code>/roadmap/timeline/", views.timeline, name="timeline"),
-    path("o/<str:ods_code>/roadmap/priorities/", views.priorities, name="priorities"),
-    path("o/<str:ods_code>/roadmap/new/", views.item_create, name="item_create"),
-    path("o/<str:ods_code>/roadmap/<int:item_id>/", views.item_detail, name="item_detail"),
-    path("o/<str:ods_code>/roadmap/<int:item_id>/edit/", views.item_update, name="item_update"),
-    path("o/<str:ods_code>/roadmap/<int:item_id>/move/", views.item_move, name="item_move"),
-    path("o/<str:ods_code>/roadmap/<int:item_id>/status/", views.item_status, name="item_status"),
+    path("r/<token:token>/", views.item_public, name="item_public"),
+    path("o/<ods:ods_code>/roadmap/", views.board, name="board"),
+    path("o/<ods:ods_code>/roadmap/timeline/", views.timeline, name="timeline"),
+    path("o/<ods:ods_code>/roadmap/priorities/", views.priorities, name="priorities"),
+    path("o/<ods:ods_code>/roadmap/new/", views.item_create, name="item_create"),
+    path("o/<ods:ods_code>/roadmap/<id:item_id>/", views.item_detail, name="item_detail"),
+    path("o/<ods:ods_code>/roadmap/<id:item_id>/edit/", views.item_update, name="item_update"),
+    path("o/<ods:ods_code>/roadmap/<id:item_id>/move/", views.item_move, name="item_move"),
+    path("o/<ods:ods_code>/roadmap/<id:item_id>/status/", views.item_status, name="item_status"),
     path(
-        "o/<str:ods_code>/roadmap/<int:item_id>/evidence/",
+        "o/<ods:ods_code>/roadmap/<id:item_id>/evidence/",
         views.evidence_add,
         name="evidence_add",
     ),
     path(
-        "o/<str:ods_code>/roadmap/<int:item_id>/evidence/<int:feedback_id>/remove/",
+        "o/<ods:ods_code>/roadmap/<id:item_id>/evidence/<id:feedback_id>/remove/",
         views.evidence_remove,
         name="evidence_remove",
     ),
     path(
-        "o/<str:ods_code>/products/<int:product_id>/roadmap/",
+        "o/<ods:ods_code>/products/<id:product_id>/roadmap/",
         views.product_board,
         name="product_board",
     ),
     path(
-        "o/<str:ods_code>/feedback/<int:feedback_id>/roadmap/",
+        "o/<ods:ods_code>/feedback/<id:feedback_id>/roadmap/",
         views.evidence_add_from_feedback,
         name="evidence_add_from_feedback",
     ),
-    path("ics/<str:ods_code>/roadmaps/", views.ics_shared, name="ics_shared"),
+    path("ics/<ods:ods_code>/roadmaps/", views.ics_shared, name="ics_shared"),
 ]

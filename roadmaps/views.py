@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import Capability, role_can
 from accounts.selectors import member_user_list
@@ -57,6 +57,7 @@ def _board_context(request, product=None):
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def board(request):
     filter_form = BoardFilterForm(request.GET or None, products=product_list_active())
     product = (
@@ -72,12 +73,14 @@ def board(request):
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def product_board(request, product_id):
     product = _product_or_404(product_id)
     return render(request, "roadmaps/board.html", _board_context(request, product))
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def timeline(request):
     queryset = selectors.roadmap_item_list(shared_only=_shared_only(request))
     return render(
@@ -86,6 +89,7 @@ def timeline(request):
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def priorities(request):
     queryset = selectors.roadmap_item_list(shared_only=_shared_only(request)).exclude(
         status__in=["released", "dropped"]
@@ -96,6 +100,7 @@ def priorities(request):
 
 
 @organisation_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def item_detail(request, item_id):
     item = _item_or_404(request, item_id)
     can_manage = role_can(request.role, Capability.MANAGE_ROADMAPS)
@@ -252,6 +257,7 @@ def evidence_add_from_feedback(request, feedback_id):
 
 
 @ics_view(Capability.VIEW_SHARED_ROADMAPS)
+@require_safe
 def ics_shared(request):
     return render(
         request,
@@ -260,6 +266,7 @@ def ics_shared(request):
     )
 
 
+@require_safe
 def item_public(request, token):
     item = selectors.roadmap_item_get_public(token)
     if item is None:

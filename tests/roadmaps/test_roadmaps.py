@@ -5,10 +5,11 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.permissions import Role
-from accounts.scoping import scopes_disabled
+from accounts.scoping import scope, scopes_disabled
 from feedback.models import FeedbackVote, Status, StatusChange
 from roadmaps.models import RoadmapEvidence, RoadmapItem, Visibility
 from roadmaps.rice import RiceError, rice_score
+from roadmaps.services import roadmap_item_update
 from tests.factories import (
     FeedbackFactory,
     IcsMembershipFactory,
@@ -233,6 +234,34 @@ def test_public_link_works_only_while_the_item_is_public(client):
     assert "Published plan" in client.get(url).content.decode()
     RoadmapItem.unscoped.filter(pk=item.pk).update(visibility=Visibility.ICS)
     assert client.get(url).status_code == 404
+
+
+def test_republishing_an_item_issues_a_new_link_and_the_old_one_stays_dead(pm, pm_client):
+    item = RoadmapItemFactory(
+        product=ProductFactory(organisation=pm.organisation),
+        visibility=Visibility.PUBLIC,
+        title="Published plan",
+    )
+    old_url = reverse("roadmaps:item_public", args=[item.public_token])
+    with scope(organisation=pm.organisation):
+        roadmap_item_update(item=item, data={"visibility": Visibility.INTERNAL}, user=pm.user)
+        roadmap_item_update(item=item, data={"visibility": Visibility.PUBLIC}, user=pm.user)
+        item.refresh_from_db()
+    new_url = reverse("roadmaps:item_public", args=[item.public_token])
+    assert new_url != old_url
+    assert pm_client.get(old_url).status_code == 404
+    assert "Published plan" in pm_client.get(new_url).content.decode()
+
+
+def test_editing_a_public_item_keeps_its_link(pm):
+    item = RoadmapItemFactory(
+        product=ProductFactory(organisation=pm.organisation), visibility=Visibility.PUBLIC
+    )
+    token = item.public_token
+    with scope(organisation=pm.organisation):
+        roadmap_item_update(item=item, data={"title": "Renamed"}, user=pm.user)
+        item.refresh_from_db()
+    assert item.public_token == token
 
 
 # --- Query counts ------------------------------------------------------------------------------
