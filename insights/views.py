@@ -1,3 +1,5 @@
+import hashlib
+
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
@@ -6,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import Capability
+from accounts.scoping import current_organisation_ids
 from accounts.tenancy import ics_view, organisation_view
 from portfolio.models import Product
 from portfolio.selectors import product_get
@@ -15,9 +18,16 @@ from . import selectors
 
 def _cached_body(key_parts, version, template, build):
     """Dashboard bodies change only when the summaries do: cache each one under the summaries'
-    version (their computed_at), so a page view is a few small queries and a cache read."""
+    version (their computed_at), so a page view is a few small queries and a cache read.
+
+    The key also names the trusts in scope: when a trust joins or leaves an ICS, the ICS's
+    dashboard is a different page, even if no summary changed.
+    """
+    trusts = hashlib.sha256(
+        ",".join(map(str, sorted(current_organisation_ids() or ()))).encode()
+    ).hexdigest()[:16]
     key = "dashboard:" + ":".join(
-        str(part) for part in (*key_parts, version.isoformat() if version else "none")
+        str(part) for part in (*key_parts, trusts, version.isoformat() if version else "none")
     )
     body = cache.get(key)
     if body is None:

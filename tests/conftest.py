@@ -24,6 +24,7 @@ from .factories import (
     RoadmapItemFactory,
     UsageImportFactory,
 )
+from .invariants import check_invariants
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -41,6 +42,23 @@ def pytest_collection_modifyitems(config, items):
         missing.append("Debian chromium must be installed in CI")
     if missing:
         raise pytest.UsageError("; ".join(missing))
+
+
+@pytest.fixture(autouse=True)
+def _database_invariants(request):
+    """After every database test: the invariants of tests/invariants.py still hold."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("browser"):
+        yield
+        return
+    transactional = (marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    problems = check_invariants()
+    assert problems == [], "database invariants broken:\n" + "\n".join(problems)
 
 
 @pytest.fixture(autouse=True)

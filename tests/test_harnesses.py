@@ -2,6 +2,12 @@
 
 import pytest
 
+from accounts.permissions import Role
+from accounts.scoping import scopes_disabled
+from portfolio.models import Contract, Product
+
+from .factories import ContractFactory, MembershipFactory, ProductFactory
+from .invariants import check_invariants
 from .test_anonymous_gate import check_gate
 from .test_cross_tenant_probe import run_probe
 from .urlwalk import walk
@@ -32,3 +38,23 @@ def test_gate_reports_a_private_page_put_on_the_allow_list(settings):
     patterns = [p for p in walk() if p.name == "accounts:organisation_switch"]
     _, failures = check_gate(patterns)
     assert failures  # an anonymous user reached (or crashed) a page that needs sign-in
+
+
+@pytest.mark.django_db
+def test_invariants_report_a_row_whose_organisation_differs_from_its_parents(trust, other_trust):
+    contract = ContractFactory(product=ProductFactory(organisation=trust))
+    with scopes_disabled():
+        Contract.objects.filter(pk=contract.pk).update(organisation=other_trust)
+        assert any("Contract" in p and "its product's" in p for p in check_invariants())
+        Contract.objects.filter(pk=contract.pk).update(organisation=trust)  # for the teardown check
+
+
+@pytest.mark.django_db
+def test_invariants_report_a_safety_officer_from_another_trust(trust, other_trust):
+    product = ProductFactory(organisation=trust)
+    elsewhere = MembershipFactory(organisation=other_trust, role=Role.CLINICAL_SAFETY_OFFICER)
+    MembershipFactory(organisation=trust, user=elsewhere.user, role=Role.VIEWER)
+    with scopes_disabled():
+        Product.objects.filter(pk=product.pk).update(clinical_safety_officer=elsewhere.user)
+        assert any("clinical_safety_officer" in p for p in check_invariants())
+        Product.objects.filter(pk=product.pk).update(clinical_safety_officer=None)

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Organisation
 from accounts.permissions import Role
 from accounts.scoping import scope
 from core.dates import month_start
@@ -202,6 +203,16 @@ def test_a_cached_dashboard_shows_new_numbers_after_a_recompute(client):
     recompute(trust, [timezone.localdate()])
     page = client.get(url).content.decode()
     assert "£240,000" in page and "£120,000" not in page
+
+
+def test_a_trust_that_moves_ics_leaves_its_former_icss_cached_dashboard(client, icss):
+    ours, theirs = icss
+    client.force_login(IcsMembershipFactory(ics=ours).user)
+    url = reverse("insights:ics_dashboard", args=[ours.ods_code])
+    assert "Beta Trust" in client.get(url).content.decode()  # cached now
+    Organisation.objects.filter(name="Beta Trust").update(ics=theirs)
+    page = client.get(url).content.decode()
+    assert "Beta Trust" not in page and "Alpha Trust" in page
 
 
 @pytest.mark.parametrize(

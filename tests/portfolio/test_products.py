@@ -97,7 +97,9 @@ def test_product_list_query_count_is_constant(pm_client, pm, django_assert_max_n
         pm_client.get(url)
     for _ in range(40):
         ProductFactory(
-            organisation=pm.organisation, supplier=SupplierFactory(), owner=UserFactory()
+            organisation=pm.organisation,
+            supplier=SupplierFactory(),
+            owner=MembershipFactory(organisation=pm.organisation).user,
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert pm_client.get(url).status_code == 200
