@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import IcsMembership, IntegratedCareSystem, Invitation, Membership, Organisation, User
+from .models import (
+    AuditEntry,
+    IcsMembership,
+    IntegratedCareSystem,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
 
 
 @admin.register(User)
@@ -27,14 +35,14 @@ class IntegratedCareSystemAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["ods_code", "name", "ics"]
+    list_display = ["ods_code", "name", "ics", "require_mfa"]
     list_select_related = ["ics"]
     search_fields = ["ods_code", "name"]
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "organisation", "role"]
+    list_display = ["user", "organisation", "role", "suspended_at"]
     list_select_related = ["user", "organisation"]
     list_filter = ["role"]
     autocomplete_fields = ["user", "organisation"]
@@ -52,3 +60,22 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "organisation", "role", "created_at", "accepted_at", "revoked_at"]
     list_select_related = ["organisation"]
     readonly_fields = ["organisation"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the audit log is written by the services alone."""
+
+    list_display = ["created_at", "organisation", "actor_email", "action", "target_email", "detail"]
+    list_select_related = ["organisation"]
+    list_filter = ["action"]
+    search_fields = ["actor_email", "target_email", "organisation__ods_code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -56,3 +56,14 @@ class OrganisationSwitchForm(forms.Form):
             for m in ics_memberships
         ]
         self.fields["organisation"].choices = choices
+
+
+class SecurityForm(forms.Form):
+    require_mfa = forms.BooleanField(
+        label="Ask every member to set up two-factor authentication",
+        help_text=(
+            "Members without it are asked to set it up the next time they open this "
+            "organisation's pages."
+        ),
+        required=False,
+    )

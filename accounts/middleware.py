@@ -1,6 +1,13 @@
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
+
+from .mfa import ADMIN_SITE_MESSAGE, mfa_enrolment_redirect, user_has_mfa
+from .sessions import session_expiry_reason
 
 
 class LoginRequiredByDefaultMiddleware:
@@ -27,3 +34,47 @@ class LoginRequiredByDefaultMiddleware:
         except Resolver404:
             return True
         return match.view_name in settings.ANONYMOUS_ALLOWED_URL_NAMES
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session that has been idle too long, is too old, or whose user's sessions were ended
+    (removed or suspended from a trust): signs out, and sends the user to sign in with a message.
+
+    On a page open to anonymous users the request simply carries on signed out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            reason = session_expiry_reason(request.session, request.user, time.time())
+            if reason:
+                logout(request)
+                if not LoginRequiredByDefaultMiddleware._is_public(request.path_info):
+                    messages.info(request, reason)
+                    return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class AdminMfaRequiredMiddleware:
+    """The Django admin (superusers only) needs two-factor authentication set up first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if (
+            settings.ADMIN_MFA_REQUIRED
+            and match is not None
+            and match.namespace == "admin"
+            and request.user.is_authenticated
+            and request.user.is_superuser
+            and not user_has_mfa(request.user)
+        ):
+            return mfa_enrolment_redirect(request, ADMIN_SITE_MESSAGE)
+        return None

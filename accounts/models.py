@@ -1,6 +1,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .permissions import IcsRole, Role
-from .scoping import TenantManager
+from .scoping import TenantManager, TenantModel
 
 ics_ods_code_validator = RegexValidator(
     r"^Q[A-Z0-9]{2}$", "Enter an ICS ODS code: Q followed by 2 letters or numbers, like QWE."
@@ -53,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Every session records the number it was signed in under; raising it (services.user_sessions_end)
+    # ends them all, whatever the session backend (accounts.middleware.SessionTimeoutMiddleware).
+    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 
@@ -104,6 +108,9 @@ class Organisation(models.Model):
         related_name="organisations",
         verbose_name="ICS",
     )
+    require_mfa = models.BooleanField(
+        "require two-factor authentication for every member", default=False, db_default=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -122,6 +129,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A suspended member keeps the row (and their role) but has no access to the trust.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["organisation__name"]
@@ -136,6 +145,10 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
 
 class IcsMembership(models.Model):
@@ -167,7 +180,7 @@ def _new_token():
 
 
 def _default_expiry():
-    return timezone.now() + timedelta(days=14)
+    return timezone.now() + timedelta(hours=settings.INVITATION_VALIDITY_HOURS)
 
 
 class Invitation(models.Model):
@@ -206,6 +219,9 @@ class Invitation(models.Model):
     def __str__(self):
         return f"Invitation for {self.email} to {self.organisation}"
 
+    def is_for(self, user) -> bool:
+        return self.email.lower() == user.email.lower()
+
     @property
     def is_open(self) -> bool:
         return (
@@ -213,3 +229,47 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class AuditAction(models.TextChoices):
+    INVITATION_CREATE = "invitation_create", "Invited"
+    INVITATION_REVOKE = "invitation_revoke", "Withdrew invitation"
+    INVITATION_ACCEPT = "invitation_accept", "Accepted invitation"
+    ROLE_CHANGE = "role_change", "Changed role"
+    MEMBER_SUSPEND = "member_suspend", "Suspended access"
+    MEMBER_REINSTATE = "member_reinstate", "Reinstated access"
+    MEMBER_REMOVE = "member_remove", "Removed from organisation"
+    SECURITY_CHANGE = "security_change", "Changed security settings"
+
+
+class AuditEntry(TenantModel):
+    """Who changed who may see a trust's data, and when. Written by the services, never edited.
+
+    Names are copied as email addresses too, so an entry still reads right after the person's
+    account is gone.
+    """
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    target_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target_email = models.EmailField(blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["organisation", "-created_at"], name="audit_org_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="audit_action_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_email or 'System'}: {self.get_action_display()} {self.target_email}"

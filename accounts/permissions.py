@@ -32,6 +32,7 @@ class Capability(models.TextChoices):
     VIEW_SHARED_ROADMAPS = "view_shared_roadmaps"
     MANAGE_SAFETY = "manage_safety"
     MANAGE_MEMBERS = "manage_members"
+    MANAGE_SECURITY = "manage_security"
     VIEW_ICS_DASHBOARDS = "view_ics_dashboards"
 
 
@@ -66,6 +67,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset(_READ),
     IcsRole.ICS_LEAD: frozenset({Capability.VIEW_ICS_DASHBOARDS, Capability.VIEW_SHARED_ROADMAPS}),
 }
+
+
+# Who can change who sees a trust's data must have set up two-factor authentication first
+# (when settings.ADMIN_MFA_REQUIRED; accounts.tenancy.organisation_view enforces it).
+MFA_REQUIRED_CAPABILITIES = frozenset({Capability.MANAGE_MEMBERS, Capability.MANAGE_SECURITY})
 
 
 def role_can(role: str | None, capability: str) -> bool:

@@ -1,15 +1,22 @@
-"""Connects allauth's login signal to the invitation service (the rule lives in services)."""
+"""Connects the login signals to the invitation service (the rule lives in services) and stamps
+every new session for the timeouts (accounts.sessions)."""
 
 import logging
+import time
 
 from allauth.account.signals import user_logged_in
+from allauth.mfa.signals import authenticator_added
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.core.exceptions import ValidationError
 from django.dispatch import receiver
+from django.utils.html import format_html
 
 from .adapters import SESSION_INVITATION_KEY
+from .mfa import mfa_return_url_pop
 from .selectors import invitation_get_by_token
 from .services import invitation_accept
+from .sessions import session_start
 
 logger = logging.getLogger(__name__)
 
@@ -28,3 +35,26 @@ def accept_pending_invitation(sender, request, user, **kwargs):
         messages.error(request, " ".join(error.messages))
         return
     messages.success(request, f"You have joined {membership.organisation.name}.")
+
+
+@receiver(session_signed_in)
+def stamp_session(sender, request, user, **kwargs):
+    """Django's own signal: sent for every sign-in (allauth's, the test client's, the admin's).
+    The generation is read afresh: a stale user object must not stamp an ended generation."""
+    user.refresh_from_db(fields=["session_generation"])
+    session_start(request.session, user, time.time())
+
+
+@receiver(authenticator_added)
+def offer_the_way_back(sender, request, user, **kwargs):
+    """After being sent to set up two-factor authentication, a link back to where they were."""
+    url = mfa_return_url_pop(request)
+    if url:
+        messages.info(
+            request,
+            format_html(
+                "Two-factor authentication is set up. Save your recovery codes somewhere safe, "
+                'then <a href="{}">go back to the page you wanted</a>.',
+                url,
+            ),
+        )

@@ -2,12 +2,14 @@
 
 from django.db.models import QuerySet
 
-from .models import IcsMembership, Invitation, Membership, Organisation, User
+from .models import AuditEntry, IcsMembership, Invitation, Membership, Organisation, User
 
 
 def membership_list(user) -> QuerySet[Membership]:
-    """The user's trust memberships."""
-    return Membership.objects.filter(user=user).select_related("organisation", "organisation__ics")
+    """The trusts the user may work in: their memberships, less any suspended."""
+    return Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
+        "organisation", "organisation__ics"
+    )
 
 
 def ics_membership_list(user) -> QuerySet[IcsMembership]:
@@ -15,7 +17,7 @@ def ics_membership_list(user) -> QuerySet[IcsMembership]:
 
 
 def member_list(organisation: Organisation) -> QuerySet[Membership]:
-    """The trust's memberships, with their people."""
+    """The trust's memberships, with their people (suspended ones too)."""
     return (
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
@@ -29,8 +31,8 @@ def member_get(organisation: Organisation, membership_id: int) -> Membership:
 
 def member_user_list(organisation: Organisation, roles=None) -> QuerySet[User]:
     """People who are members of the trust (with one of ``roles``, if given): the choices of every
-    "pick a person" field."""
-    memberships = Membership.objects.filter(organisation=organisation)
+    "pick a person" field. Suspended members are left out."""
+    memberships = Membership.objects.filter(organisation=organisation, suspended_at__isnull=True)
     if roles:
         memberships = memberships.filter(role__in=roles)
     return User.objects.filter(memberships__in=memberships).order_by("full_name", "email")
@@ -50,3 +52,8 @@ def invitation_get_by_token(token: str) -> Invitation | None:
         .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True)
         .first()
     )
+
+
+def audit_entry_list_recent(limit: int = 100) -> QuerySet[AuditEntry]:
+    """The latest changes to who may see the trust in scope, newest first."""
+    return AuditEntry.objects.order_by("-created_at", "-pk")[:limit]

@@ -1,15 +1,62 @@
-"""Writes and business rules for accounts, memberships and invitations."""
+"""Writes and business rules for accounts, memberships and invitations.
+
+Every change to who may see a trust's data writes an :class:`AuditEntry`. Every service that can
+leave a trust with fewer organisation admins locks the trust's row first, so two admins demoting
+or removing each other at the same moment cannot leave it with none (write skew): the second
+waits for the first, then counts again.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.queue import enqueue_on_commit
 
-from .models import Invitation, Membership, Organisation
+from .models import AuditAction, AuditEntry, Invitation, Membership, Organisation, User
 from .permissions import Role
 from .scoping import scope
 from .tasks import invitation_send_task
+
+INVITATION_WRONG_USER_MESSAGE = (
+    "This invitation was sent to a different email address. Sign out, then open the link in "
+    "the invitation email again."
+)
+LAST_ADMIN_MESSAGES = {
+    "role": "An organisation must keep at least one organisation admin. Make someone else an "
+    "organisation admin first.",
+    "suspend": "You cannot suspend the last organisation admin. Make someone else an "
+    "organisation admin first.",
+    "remove": "You cannot remove the last organisation admin. Make someone else an "
+    "organisation admin first.",
+}
+
+
+def audit_entry_create(
+    *,
+    organisation: Organisation,
+    actor,
+    action: str,
+    target_user=None,
+    target_email: str = "",
+    detail: str = "",
+) -> AuditEntry:
+    """Record a change to the trust in scope. ``actor`` None means the system did it."""
+    return AuditEntry.objects.create(
+        organisation=organisation,
+        actor=actor,
+        actor_email=actor.email if actor else "",
+        action=action,
+        target_user=target_user,
+        target_email=target_email or (target_user.email if target_user else ""),
+        detail=detail[:255],
+    )
+
+
+def user_sessions_end(*, user: User) -> None:
+    """End every session of ``user``, on every device and with any session backend: each session
+    carries the generation it was signed in under, and the middleware ends older ones."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
 
 
 @transaction.atomic
@@ -18,7 +65,11 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone to the trust in scope; the email goes out after the commit."""
     email = email.strip().lower()
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+    existing = Membership.objects.filter(organisation=organisation, user__email__iexact=email)
+    if existing.filter(suspended_at__isnull=False).exists():
+        message = "This person's access to this organisation is suspended. Reinstate it instead."
+        raise ValidationError({"email": message})
+    if existing.exists():
         raise ValidationError({"email": "This person is already a member of this organisation."})
     if Invitation.objects.filter(
         organisation=organisation,
@@ -38,6 +89,13 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organisation=organisation, email=email, role=role, invited_by=invited_by
     )
+    audit_entry_create(
+        organisation=organisation,
+        actor=invited_by,
+        action=AuditAction.INVITATION_CREATE,
+        target_email=email,
+        detail=f"As {invitation.get_role_display()}",
+    )
     enqueue_on_commit(invitation_send_task, organisation.pk, invitation.pk, base_url)
     return invitation
 
@@ -55,8 +113,8 @@ def _accept(invitation: Invitation, user) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError("This invitation has expired or has already been used.")
-    if invitation.email.lower() != user.email.lower():
-        raise ValidationError("This invitation was sent to a different email address.")
+    if not invitation.is_for(user):
+        raise ValidationError(INVITATION_WRONG_USER_MESSAGE)
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
     )
@@ -65,26 +123,167 @@ def _accept(invitation: Invitation, user) -> Membership:
         membership.save(update_fields=["role"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_entry_create(
+        organisation=invitation.organisation,
+        actor=user,
+        action=AuditAction.INVITATION_ACCEPT,
+        target_user=user,
+        detail=f"As {membership.get_role_display()}",
+    )
     return membership
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.ORG_ADMIN and role != Role.ORG_ADMIN:
-        other_admins = Membership.objects.filter(
-            organisation_id=membership.organisation_id, role=Role.ORG_ADMIN
-        ).exclude(pk=membership.pk)
-        if not other_admins.exists():
-            raise ValidationError(
-                {"role": "An organisation must keep at least one organisation admin."}
-            )
-    membership.role = role
-    membership.save(update_fields=["role"])
-    return membership
-
-
-def invitation_revoke(*, invitation: Invitation) -> None:
+def invitation_revoke(*, invitation: Invitation, actor=None) -> None:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        audit_entry_create(
+            organisation=invitation.organisation,
+            actor=actor,
+            action=AuditAction.INVITATION_REVOKE,
+            target_email=invitation.email,
+        )
+
+
+# --- Members: role, suspension, removal -----------------------------------------------------
+
+
+def _lock(membership: Membership) -> Membership:
+    """Lock the member's trust, then re-read the member: the caller's copy may be stale."""
+    Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "organisation")
+        .get(pk=membership.pk, organisation_id=membership.organisation_id)
+    )
+
+
+def _is_active_admin(membership: Membership) -> bool:
+    return membership.role == Role.ORG_ADMIN and membership.suspended_at is None
+
+
+def _ensure_another_active_admin(membership: Membership, message: str, field=None) -> None:
+    """Refuse a change that would leave the trust without an active organisation admin.
+    Called with the trust's row locked, so the count cannot change until the commit."""
+    others = Membership.objects.filter(
+        organisation_id=membership.organisation_id,
+        role=Role.ORG_ADMIN,
+        suspended_at__isnull=True,
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError({field: message} if field else message)
+
+
+def _ensure_not_self(membership: Membership, actor, message: str) -> None:
+    if actor is not None and membership.user_id == actor.pk:
+        raise ValidationError(message)
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, actor=None) -> Membership:
+    membership = _lock(membership)
+    if membership.role == role:
+        return membership
+    if _is_active_admin(membership) and role != Role.ORG_ADMIN:
+        _ensure_another_active_admin(membership, LAST_ADMIN_MESSAGES["role"], field="role")
+    previous = membership.get_role_display()
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_entry_create(
+        organisation=membership.organisation,
+        actor=actor,
+        action=AuditAction.ROLE_CHANGE,
+        target_user=membership.user,
+        detail=f"From {previous} to {membership.get_role_display()}",
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_suspend(*, membership: Membership, actor) -> Membership:
+    """Keep the member (and their role) but take away their access; their sessions end."""
+    membership = _lock(membership)
+    _ensure_not_self(
+        membership, actor, "You cannot suspend yourself. Ask another organisation admin."
+    )
+    if membership.suspended_at is not None:
+        raise ValidationError("This person's access is already suspended.")
+    if _is_active_admin(membership):
+        _ensure_another_active_admin(membership, LAST_ADMIN_MESSAGES["suspend"])
+    membership.suspended_at = timezone.now()
+    membership.save(update_fields=["suspended_at"])
+    user_sessions_end(user=membership.user)
+    audit_entry_create(
+        organisation=membership.organisation,
+        actor=actor,
+        action=AuditAction.MEMBER_SUSPEND,
+        target_user=membership.user,
+        detail=membership.get_role_display(),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_reinstate(*, membership: Membership, actor) -> Membership:
+    membership = _lock(membership)
+    if membership.suspended_at is None:
+        raise ValidationError("This person's access is not suspended.")
+    membership.suspended_at = None
+    membership.save(update_fields=["suspended_at"])
+    audit_entry_create(
+        organisation=membership.organisation,
+        actor=actor,
+        action=AuditAction.MEMBER_REINSTATE,
+        target_user=membership.user,
+        detail=membership.get_role_display(),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor) -> None:
+    """Delete the membership and end the person's sessions. Their account stays (they may belong
+    to other trusts), so those sessions end too: they sign in again to carry on there."""
+    membership = _lock(membership)
+    _ensure_not_self(
+        membership, actor, "You cannot remove yourself. Ask another organisation admin."
+    )
+    if _is_active_admin(membership):
+        _ensure_another_active_admin(membership, LAST_ADMIN_MESSAGES["remove"])
+    user, role = membership.user, membership.get_role_display()
+    membership.delete()
+    user_sessions_end(user=user)
+    audit_entry_create(
+        organisation=membership.organisation,
+        actor=actor,
+        action=AuditAction.MEMBER_REMOVE,
+        target_user=user,
+        detail=f"Was {role}",
+    )
+
+
+# --- Trust security settings ----------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_security_update(
+    *, organisation: Organisation, require_mfa: bool, actor
+) -> Organisation:
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.require_mfa == require_mfa:
+        return organisation
+    organisation.require_mfa = require_mfa
+    organisation.save(update_fields=["require_mfa"])
+    audit_entry_create(
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.SECURITY_CHANGE,
+        detail=(
+            "Two-factor authentication required for every member"
+            if require_mfa
+            else "Two-factor authentication required only for organisation admins"
+        ),
+    )
+    return organisation

@@ -14,6 +14,7 @@ from celery import Task
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from .mfa import mfa_enrolment_redirect, mfa_requirement, user_has_mfa
 from .models import IcsMembership, Membership, Organisation
 from .permissions import role_can
 from .scoping import scope
@@ -28,7 +29,7 @@ def _membership_for(user, ods_code) -> Membership:
         raise Http404
     membership = (
         Membership.objects.select_related("organisation", "organisation__ics")
-        .filter(user=user, organisation__ods_code=ods_code)
+        .filter(user=user, organisation__ods_code=ods_code, suspended_at__isnull=True)
         .first()
     )
     if membership is None:
@@ -37,7 +38,11 @@ def _membership_for(user, ods_code) -> Membership:
 
 
 def organisation_view(capability: str):
-    """Resolve ``request.organisation`` and ``request.role``; require ``capability``."""
+    """Resolve ``request.organisation`` and ``request.role``; require ``capability``.
+
+    A suspended member is a non-member (404). Where the trust, or the capability, requires
+    two-factor authentication, a member without it is sent to set it up first.
+    """
 
     def decorator(view):
         @wraps(view)
@@ -45,6 +50,9 @@ def organisation_view(capability: str):
             membership = _membership_for(request.user, ods_code)
             if not role_can(membership.role, capability):
                 raise PermissionDenied
+            reason = mfa_requirement(membership, capability)
+            if reason and not user_has_mfa(request.user):
+                return mfa_enrolment_redirect(request, reason)
             request.organisation = membership.organisation
             request.membership = membership
             request.role = membership.role

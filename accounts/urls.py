@@ -15,6 +15,23 @@ urlpatterns = [
         "o/<ods:ods_code>/members/<id:membership_id>/role/", views.member_role, name="member_role"
     ),
     path(
+        "o/<ods:ods_code>/members/<id:membership_id>/suspend/",
+        views.member_suspend,
+        name="member_suspend",
+    ),
+    path(
+        "o/<ods:ods_code>/members/<id:membership_id>/reinstate/",
+        views.member_reinstate,
+        name="member_reinstate",
+    ),
+    path(
+        "o/<ods:ods_code>/members/<id:membership_id>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
+    path("o/<ods:ods_code>/members/audit/", views.audit_list, name="audit_list"),
+    path("o/<ods:ods_code>/security/", views.organisation_security, name="organisation_security"),
+    path(
         "o/<ods:ods_code>/invitations/<id:invitation_id>/withdraw/",
         views.invitation_revoke,
         name="invitation_revoke",

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -13,7 +14,7 @@ from core.forms import add_validation_error, bound_data
 
 from . import selectors, services
 from .adapters import SESSION_INVITATION_KEY
-from .forms import InviteForm, OrganisationSwitchForm, RoleForm
+from .forms import InviteForm, OrganisationSwitchForm, RoleForm, SecurityForm
 from .models import Invitation, Membership, User
 from .permissions import Capability
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
@@ -82,8 +83,16 @@ def member_list(request):
         {
             "members": selectors.member_list(request.organisation),
             "invitations": selectors.invitation_list_open(),
+            "audit_entries": selectors.audit_entry_list_recent(limit=5),
         },
     )
+
+
+def _member_or_404(request, membership_id) -> Membership:
+    try:
+        return selectors.member_get(request.organisation, membership_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
@@ -112,14 +121,13 @@ def invitation_create(request):
 @organisation_view(Capability.MANAGE_MEMBERS)
 @require_http_methods(["GET", "POST"])
 def member_role(request, membership_id):
-    try:
-        membership = selectors.member_get(request.organisation, membership_id)
-    except Membership.DoesNotExist:
-        raise Http404 from None
+    membership = _member_or_404(request, membership_id)
     form = RoleForm(bound_data(request), initial={"role": membership.role})
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+            membership = services.membership_set_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
         except ValidationError as error:
             add_validation_error(form, error)
         else:
@@ -140,9 +148,114 @@ def invitation_revoke(request, invitation_id):
         invitation = selectors.invitation_list_open().get(pk=invitation_id)
     except Invitation.DoesNotExist:
         raise Http404 from None
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Invitation for {invitation.email} withdrawn.")
     return redirect("accounts:member_list", ods_code=request.organisation.ods_code)
+
+
+# The "Are you sure?" page of each member action: (service, page text, button, message when done).
+_MEMBER_ACTIONS = {
+    "suspend": (
+        services.membership_suspend,
+        "Suspend {name}'s access?",
+        "They keep their role but cannot see {trust} until you reinstate their access. "
+        "They are signed out straight away.",
+        "Suspend access",
+        "{name}'s access has been suspended.",
+    ),
+    "reinstate": (
+        services.membership_reinstate,
+        "Reinstate {name}'s access?",
+        "They can see {trust} again, as {role}.",
+        "Reinstate access",
+        "{name}'s access has been reinstated.",
+    ),
+    "remove": (
+        services.membership_remove,
+        "Remove {name} from {trust}?",
+        "They lose access to {trust} and are signed out straight away. To add them again, "
+        "send a new invitation.",
+        "Remove from organisation",
+        "{name} has been removed from {trust}.",
+    ),
+}
+
+
+def _member_action(request, membership_id, action):
+    membership = _member_or_404(request, membership_id)
+    service, title, body, button, done = _MEMBER_ACTIONS[action]
+    words = {
+        "name": membership.user.get_full_name(),
+        "trust": request.organisation.name,
+        "role": membership.get_role_display().lower(),
+    }
+    error = None
+    if request.method == "POST":
+        try:
+            service(membership=membership, actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, done.format(**words))
+            return redirect("accounts:member_list", ods_code=request.organisation.ods_code)
+    return render(
+        request,
+        "accounts/member_confirm.html",
+        {
+            "membership": membership,
+            "title": title.format(**words),
+            "body": body.format(**words),
+            "button": button,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_suspend(request, membership_id):
+    return _member_action(request, membership_id, "suspend")
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_reinstate(request, membership_id):
+    return _member_action(request, membership_id, "reinstate")
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+@require_http_methods(["GET", "POST"])
+def member_remove(request, membership_id):
+    return _member_action(request, membership_id, "remove")
+
+
+@organisation_view(Capability.MANAGE_MEMBERS)
+def audit_list(request):
+    return render(
+        request, "accounts/audit_list.html", {"entries": selectors.audit_entry_list_recent()}
+    )
+
+
+@organisation_view(Capability.MANAGE_SECURITY)
+@require_http_methods(["GET", "POST"])
+def organisation_security(request):
+    form = SecurityForm(
+        bound_data(request), initial={"require_mfa": request.organisation.require_mfa}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.organisation_security_update(
+            organisation=request.organisation,
+            require_mfa=form.cleaned_data["require_mfa"],
+            actor=request.user,
+        )
+        messages.success(request, "Security settings saved.")
+        return redirect("accounts:organisation_security", ods_code=request.organisation.ods_code)
+    return render(
+        request,
+        "accounts/organisation_security.html",
+        {"form": form, "admin_mfa_required": settings.ADMIN_MFA_REQUIRED},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,6 +265,18 @@ def invitation_accept(request, token):
     if invitation is None or not invitation.is_open:
         return render(request, "accounts/invitation_invalid.html", status=404)
     if request.user.is_authenticated:
+        if not invitation.is_for(request.user):
+            # Signed in as someone else: the invitation can only be taken by its addressee.
+            return render(
+                request,
+                "accounts/invitation_accept.html",
+                {
+                    "invitation": invitation,
+                    "error": services.INVITATION_WRONG_USER_MESSAGE,
+                    "wrong_user": True,
+                },
+                status=403,
+            )
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)

@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.LoginRequiredByDefaultMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.AdminMfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -189,6 +191,15 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NHS Product Portfolio"
+# Org admins (managing members, trust security settings) and superusers (Django admin) must set
+# up two-factor authentication first. Turn off only for a local demo.
+ADMIN_MFA_REQUIRED = env_bool("ADMIN_MFA_REQUIRED", True)
+# A session ends after this long without a request, and this long after sign-in whatever the
+# activity (accounts.middleware.SessionTimeoutMiddleware); the cookie lasts no longer.
+SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", "1800"))
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT_SECONDS", "43200"))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
+INVITATION_VALIDITY_HOURS = int(os.environ.get("INVITATION_VALIDITY_HOURS", "72"))
 
 # --- Email --------------------------------------------------------------------------------
 _EMAIL_BACKEND = os.environ.get(
@@ -255,6 +266,14 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of the app, each appending its caller's address to X-Forwarded-For:
+# the client address (core.client_ip: sign-in throttle, feedback form limits) is read that many
+# entries from the right. 0 (the default) ignores the header and uses REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# The public feedback form: (saved posts, seconds) per browser and link, and per client address
+# and link, which a whole ward behind one address shares.
+FEEDBACK_RATE_LIMIT_PER_BROWSER = (10, 600)
+FEEDBACK_RATE_LIMIT_PER_ADDRESS = (300, 600)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -290,6 +309,7 @@ ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
         "accounts:invitation_accept",
         "feedback:public_form",  # the QR-code feedback form: the only tenant page open without sign-in
         "feedback:public_thanks",
+        "feedback:contact_confirm",  # the signed, expiring link that confirms a contact address
         "roadmaps:item_public",  # a roadmap item its trust chose to publish (secret link)
         "account_login",
         "account_logout",

@@ -23,6 +23,7 @@ from .factories import (
     ProductFactory,
     RoadmapItemFactory,
     UsageImportFactory,
+    enrol_mfa,
 )
 from .invariants import check_invariants
 
@@ -98,7 +99,10 @@ def other_trust(db):
 
 @pytest.fixture
 def org_admin(trust):
-    return MembershipFactory(organisation=trust, role=Role.ORG_ADMIN)
+    """Enrolled in two-factor authentication, as managing members requires."""
+    membership = MembershipFactory(organisation=trust, role=Role.ORG_ADMIN)
+    enrol_mfa(membership.user)
+    return membership
 
 
 @pytest.fixture
@@ -204,6 +208,8 @@ class World:
         self.ics_lead_a = IcsMembershipFactory(ics=self.ics_a).user
         self.ics_lead_b = IcsMembershipFactory(ics=self.ics_b).user
         self.b_admin = MembershipFactory(organisation=self.trust_b, role=Role.ORG_ADMIN)
+        enrol_mfa(self.members[Role.ORG_ADMIN])
+        enrol_mfa(self.b_admin.user)
         self.objects = {}
         for trust in (self.trust_a, self.trust_b):
             product = ProductFactory(organisation=trust)

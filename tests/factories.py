@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
@@ -178,3 +179,10 @@ class RoadmapItemFactory(TenantFactory):
     confidence = 80
     effort = Decimal("2")
     rice_score = Decimal("40.00")
+
+
+def enrol_mfa(user):
+    """What allauth stores once someone has set up an authenticator app (org admins must)."""
+    return Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "not-used-by-these-tests"}
+    )
