@@ -21,5 +21,7 @@ class RejectControlCharactersMiddleware:
             return HttpResponseNotFound("Page not found")
         for key, values in request.GET.lists():
             if any("\x00" in text for text in (key, *values)):
-                return HttpResponseBadRequest("The address contains a character that is not allowed")
+                return HttpResponseBadRequest(
+                    "The address contains a character that is not allowed"
+                )
         return self.get_response(request)

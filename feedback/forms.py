@@ -1,12 +1,25 @@
 from django import forms
 
-from .guards import contains_nhs_number
+from core.forms import NHSForm, NHSModelForm
+
+from .guards import find_patient_identifier
 from .models import Category, FeedbackLink, SafetyOutcome, StaffGroup, Status
 
 TEXT_MAX = 2000
 
 
-class FeedbackForm(forms.Form):
+def refuse_patient_identifiers(value: str, where: str) -> str:
+    """Raise the NHS-style error asking the person to remove a patient identifier from ``where``
+    ("your feedback", "the ward or site"); return ``value`` when it holds none."""
+    kind = find_patient_identifier(value)
+    if kind:
+        raise forms.ValidationError(
+            f"Remove the {kind} from {where}. Do not include anything that could identify a patient"
+        )
+    return value
+
+
+class FeedbackForm(NHSForm):
     """The one-page feedback form, used from a QR code (anonymous) and inside the app."""
 
     product = forms.ModelChoiceField(
@@ -103,11 +116,10 @@ class FeedbackForm(forms.Form):
         text = self.cleaned_data["text"].strip()
         if not text:
             raise forms.ValidationError("Enter your feedback")
-        if contains_nhs_number(text):
-            raise forms.ValidationError(
-                "Remove the NHS number from your feedback. Do not include anything that could identify a patient"
-            )
-        return text
+        return refuse_patient_identifiers(text, "your feedback")
+
+    def clean_site(self):
+        return refuse_patient_identifiers(self.cleaned_data["site"].strip(), "the ward or site")
 
     def clean(self):
         data = super().clean()
@@ -124,7 +136,7 @@ class FeedbackForm(forms.Form):
         return data
 
 
-class TriageForm(forms.Form):
+class TriageForm(NHSForm):
     status = forms.ChoiceField(
         label="Status",
         choices=[c for c in Status.choices if c[0] != Status.DUPLICATE],
@@ -155,7 +167,7 @@ class TriageForm(forms.Form):
         return data
 
 
-class MergeForm(forms.Form):
+class MergeForm(NHSForm):
     target = forms.ModelChoiceField(
         label="Which feedback is this a duplicate of?",
         queryset=None,
@@ -172,7 +184,7 @@ class MergeForm(forms.Form):
         self.fields["target"].label_from_instance = lambda f: f"#{f.pk}: {f.text[:80]}"
 
 
-class SafetyCloseForm(forms.Form):
+class SafetyCloseForm(NHSForm):
     outcome = forms.ChoiceField(
         label="Outcome",
         choices=SafetyOutcome.choices,
@@ -199,7 +211,7 @@ class SafetyCloseForm(forms.Form):
         return reference
 
 
-class FeedbackLinkForm(forms.ModelForm):
+class FeedbackLinkForm(NHSModelForm):
     # Declared, not generated: a generated field would query the tenant model with no scope.
     product = forms.ModelChoiceField(
         label="Product (optional)",
@@ -227,32 +239,61 @@ class FeedbackLinkForm(forms.ModelForm):
         self.fields["product"].empty_label = "Any product (people choose)"
 
 
-class FeedbackFilterForm(forms.Form):
+class FeedbackFilterForm(NHSForm):
     product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=None, empty_label="Any"
+        label="Product",
+        required=False,
+        queryset=None,
+        empty_label="Any",
+        error_messages={"invalid_choice": "Select a product from the list"},
     )
     category = forms.ChoiceField(
-        label="Category", required=False, choices=[("", "Any"), *Category.choices]
+        label="Category",
+        required=False,
+        choices=[("", "Any"), *Category.choices],
+        error_messages={"invalid_choice": "Select a category from the list"},
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any"), *Status.choices]
+        label="Status",
+        required=False,
+        choices=[("", "Any"), *Status.choices],
+        error_messages={"invalid_choice": "Select a status from the list"},
     )
     staff_group = forms.ChoiceField(
-        label="Staff group", required=False, choices=[("", "Any"), *StaffGroup.choices]
+        label="Staff group",
+        required=False,
+        choices=[("", "Any"), *StaffGroup.choices],
+        error_messages={"invalid_choice": "Select a staff group from the list"},
     )
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a real date for ‘from’, like 2026-03-31"},
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a real date for ‘to’, like 2026-03-31"},
     )
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
 
-    def filters(self) -> dict:
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
+        return data
+
+    def filters(self) -> dict | None:
+        """The chosen filters; ``{}`` for none; None when one is invalid (the form has the errors),
+        so that a filter that does not make sense never means "everything"."""
         if not self.is_bound:
             return {}
-        self.is_valid()
+        if not self.is_valid():
+            return None
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}

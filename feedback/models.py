@@ -103,6 +103,13 @@ class Feedback(TenantModel):
     site = models.CharField("ward or site", max_length=100, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_consent = models.BooleanField(default=False)
+    # An address typed on the form is only written to once its owner opens the signed link in the
+    # one confirmation email (or it is the signed-in person's own address).
+    contact_confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    contact_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Saved although its browser or address was over the public form's rate limit (only a safety
+    # concern is): triage should check it is genuine.
+    rate_limited = models.BooleanField("sent during a flood", default=False, db_default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     response = models.TextField("response to submitters", blank=True)
     duplicate_of = models.ForeignKey(
@@ -162,6 +169,10 @@ class Feedback(TenantModel):
 
     def get_absolute_url(self):
         return reverse("feedback:feedback_detail", args=[self.organisation.ods_code, self.pk])
+
+    @property
+    def contact_confirmed(self) -> bool:
+        return bool(self.contact_email and self.contact_confirmed_at)
 
     @property
     def is_open_safety_concern(self) -> bool:

@@ -6,6 +6,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from accounts.models import Organisation
+
 from .models import Feedback, FeedbackLink, FeedbackVote, Status
 
 
@@ -103,6 +105,21 @@ def feedback_link_get_by_token(token: str) -> FeedbackLink | None:
     """The only unscoped feedback lookup: the secret token in the QR code names the trust."""
     return (
         FeedbackLink.unscoped.select_related("organisation", "product").filter(token=token).first()
+    )
+
+
+def organisation_get_for_contact_confirmation(organisation_id: int) -> Organisation | None:
+    """The trust a signed confirmation link names (the signature is checked before this)."""
+    return Organisation.objects.filter(pk=organisation_id).first()
+
+
+def feedback_get_for_contact_confirmation(feedback_id: int) -> Feedback | None:
+    """In the trust's scope: the feedback a confirmation link was sent about."""
+    return (
+        Feedback.objects.select_related("organisation", "product")
+        .exclude(contact_email="")
+        .filter(pk=feedback_id)
+        .first()
     )
 
 

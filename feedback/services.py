@@ -20,7 +20,11 @@ from .models import (
     StatusChange,
 )
 from .signals import feedback_changed
-from .tasks import safety_concern_notify_task, status_change_notify_task
+from .tasks import (
+    contact_confirmation_send_task,
+    safety_concern_notify_task,
+    status_change_notify_task,
+)
 
 
 def _changed(feedback: Feedback) -> None:
@@ -45,24 +49,62 @@ SUBMIT_FIELDS = (
 )
 
 
+def _is_own_address(email: str, user) -> bool:
+    return bool(user is not None and user.email and email.lower() == user.email.lower())
+
+
 @transaction.atomic
 def feedback_submit(
-    *, organisation, data: dict, link: FeedbackLink | None = None, user=None
+    *,
+    organisation,
+    data: dict,
+    link: FeedbackLink | None = None,
+    user=None,
+    rate_limited: bool = False,
+    base_url: str = "",
 ) -> Feedback:
-    """Save first; the safety notification is enqueued only after the commit."""
+    """Save first; the safety notification is enqueued only after the commit.
+
+    A contact address is stored unconfirmed and its owner is emailed a confirmation link (built
+    on ``base_url``): nobody can make the service write to someone else's address. The signed-in
+    person's own address needs no confirmation. ``rate_limited``: saved although the public
+    form's limit was reached (only a safety concern is), for triage to check.
+    """
     if data["product"].organisation_id != organisation.pk:
         raise ValidationError({"product": "Select a product from the list"})
     values = {name: data.get(name) for name in SUBMIT_FIELDS}
     values["site"] = values["site"] or (link.site if link else "")
     values["contact_email"] = values["contact_email"] or ""
     values["contact_consent"] = bool(values["contact_consent"] and values["contact_email"])
+    if not values["contact_consent"]:
+        values["contact_email"] = ""
+    confirmed = bool(values["contact_email"]) and _is_own_address(values["contact_email"], user)
     feedback = Feedback.objects.create(
-        organisation=organisation, link=link, submitted_by=user, **values
+        organisation=organisation,
+        link=link,
+        submitted_by=user,
+        rate_limited=rate_limited,
+        contact_confirmed_at=timezone.now() if confirmed else None,
+        **values,
     )
     if feedback.patient_safety:
         enqueue_on_commit(safety_concern_notify_task, organisation.pk, feedback.pk)
+    if feedback.contact_email and not confirmed:
+        enqueue_on_commit(contact_confirmation_send_task, organisation.pk, feedback.pk, base_url)
     _changed(feedback)
     return feedback
+
+
+@transaction.atomic
+def feedback_contact_confirm(*, feedback: Feedback) -> int:
+    """The owner of ``feedback``'s contact address opened the link sent to it: every unconfirmed
+    feedback of this trust naming that address is now confirmed (one email may have covered
+    several). Returns how many."""
+    return Feedback.objects.filter(
+        contact_email__iexact=feedback.contact_email,
+        contact_consent=True,
+        contact_confirmed_at__isnull=True,
+    ).update(contact_confirmed_at=timezone.now())
 
 
 @transaction.atomic

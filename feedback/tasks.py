@@ -9,7 +9,7 @@ from accounts.scoping import scopes_disabled
 from accounts.tenancy import TenantTask
 
 from .models import CLOSING_THE_LOOP_STATUSES, Feedback, StatusChange
-from .notifications import safety_concern_notify, status_change_notify
+from .notifications import contact_confirmation_send, safety_concern_notify, status_change_notify
 
 RETRY = {
     "autoretry_for": (ConnectionError, TimeoutError, OSError),
@@ -26,6 +26,11 @@ def safety_concern_notify_task(organisation, feedback_id: int) -> None:
 @shared_task(base=TenantTask, **RETRY)
 def status_change_notify_task(organisation, status_change_id: int) -> None:
     status_change_notify(status_change_id)
+
+
+@shared_task(base=TenantTask, **RETRY)
+def contact_confirmation_send_task(organisation, feedback_id: int, base_url: str) -> None:
+    contact_confirmation_send(feedback_id, base_url)
 
 
 @shared_task

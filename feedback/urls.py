@@ -6,6 +6,7 @@ app_name = "feedback"
 urlpatterns = [
     path("f/<token:token>/", public.public_form, name="public_form"),
     path("f/<token:token>/thanks/", public.public_thanks, name="public_thanks"),
+    path("f/confirm-email/<token:token>/", public.contact_confirm, name="contact_confirm"),
     path("o/<ods:ods_code>/feedback/", triage.feedback_list, name="feedback_list"),
     path("o/<ods:ods_code>/feedback/new/", triage.feedback_create, name="feedback_create"),
     path("o/<ods:ods_code>/feedback/export.csv", triage.feedback_export, name="feedback_export"),

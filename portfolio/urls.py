@@ -6,9 +6,7 @@ app_name = "portfolio"
 urlpatterns = [
     path("o/<ods:ods_code>/products/", views.product_list, name="product_list"),
     path("o/<ods:ods_code>/products/new/", views.product_create, name="product_create"),
-    path(
-        "o/<ods:ods_code>/products/<id:product_id>/", views.product_detail, name="product_detail"
-    ),
+    path("o/<ods:ods_code>/products/<id:product_id>/", views.product_detail, name="product_detail"),
     path(
         "o/<ods:ods_code>/products/<id:product_id>/edit/",
         views.product_update,

@@ -32,6 +32,7 @@ EXPECTED_PUBLIC = {
     "accounts:invitation_accept",
     "feedback:public_form",
     "feedback:public_thanks",
+    "feedback:contact_confirm",
     "roadmaps:item_public",
     "account_login",
     "account_logout",

@@ -24,6 +24,7 @@ NON_TENANT_URL_NAMES = {
     "accounts:invitation_accept",  # looks up by a secret token; shows only the invitation's own trust name
     "feedback:public_form",  # the QR-code form: the secret token names the trust (tested in test_feedback)
     "feedback:public_thanks",
+    "feedback:contact_confirm",  # signed token; confirms one address, shows no tenant data
     "roadmaps:item_public",  # secret token, and only items their trust made public (test_roadmaps)
 }
 NON_TENANT_PREFIXES = ("admin/", "accounts/")  # superuser admin; allauth's own pages

@@ -50,12 +50,9 @@ def feedback_create(request):
     )
 
 
-@organisation_view(Capability.SUBMIT_FEEDBACK)
-def feedback_list(request):
-    products = product_list_active()
-    filter_form = FeedbackFilterForm(request.GET or None, products=products)
-    filters = filter_form.filters()
-    items = selectors.feedback_list(filters, user=request.user)[:200]
+def _list_page(request, filter_form, filters):
+    """The feedback list; a filter that does not make sense shows its error and no rows (400)."""
+    items = [] if filters is None else selectors.feedback_list(filters, user=request.user)[:200]
     return render(
         request,
         "feedback/feedback_list.html",
@@ -65,7 +62,14 @@ def feedback_list(request):
             "can_triage": role_can(request.role, Capability.TRIAGE_FEEDBACK),
             "export_query": request.GET.urlencode(),
         },
+        status=400 if filters is None else 200,
     )
+
+
+@organisation_view(Capability.SUBMIT_FEEDBACK)
+def feedback_list(request):
+    filter_form = FeedbackFilterForm(request.GET or None, products=product_list_active())
+    return _list_page(request, filter_form, filter_form.filters())
 
 
 def _detail_context(request, feedback, **forms) -> dict:
@@ -157,7 +161,10 @@ def feedback_merge(request, feedback_id):
 @organisation_view(Capability.TRIAGE_FEEDBACK)
 def feedback_export(request):
     filter_form = FeedbackFilterForm(request.GET or None, products=product_list_active())
-    header, rows = selectors.feedback_export_rows(filter_form.filters())
+    filters = filter_form.filters()
+    if filters is None:  # never export everything for a filter that does not make sense
+        return _list_page(request, filter_form, filters)
+    header, rows = selectors.feedback_export_rows(filters)
     response = HttpResponse(csv_text(header, rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = (

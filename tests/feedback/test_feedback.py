@@ -318,13 +318,17 @@ def triage_url(feedback):
     return reverse("feedback:feedback_triage", args=[feedback.organisation.ods_code, feedback.pk])
 
 
-def test_planned_with_a_response_emails_consenting_submitters_only(
+def test_planned_with_a_response_emails_consenting_confirmed_submitters_only(
     pm_client, product, django_capture_on_commit_callbacks
 ):
     consenting = FeedbackFactory(
-        product=product, contact_email="nurse@nhs.net", contact_consent=True
+        product=product,
+        contact_email="nurse@nhs.net",
+        contact_consent=True,
+        contact_confirmed_at=timezone.now(),
     )
     FeedbackFactory(product=product, contact_email="", contact_consent=False)
+    FeedbackFactory(product=product, contact_email="unconfirmed@nhs.net", contact_consent=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = pm_client.post(
             triage_url(consenting), {"status": "planned", "response": "In the March release."}

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.permissions import Role
 from accounts.scoping import scope
@@ -52,12 +53,20 @@ def test_a_concern_is_notified_once(trust, cso):
 
 def test_you_said_we_did_reaches_the_submitters_of_merged_duplicates_once_each(trust, pm):
     product = ProductFactory(organisation=trust)
-    target = FeedbackFactory(product=product, contact_email="a@nhs.net", contact_consent=True)
+    confirmed = {"contact_consent": True, "contact_confirmed_at": timezone.now()}
+    target = FeedbackFactory(product=product, contact_email="a@nhs.net", **confirmed)
     FeedbackFactory(
         product=product,
         duplicate_of=target,
         status="duplicate",
         contact_email="b@nhs.net",
+        **confirmed,
+    )
+    FeedbackFactory(  # never confirmed: hears nothing
+        product=product,
+        duplicate_of=target,
+        status="duplicate",
+        contact_email="c@nhs.net",
         contact_consent=True,
     )
     with scope(organisation=trust):

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.permissions import Role
 from accounts.scoping import scope, scopes_disabled
@@ -194,7 +195,12 @@ def test_releasing_closes_the_loop_through_feedback_triage(
 ):
     product = ProductFactory(organisation=pm.organisation)
     item = RoadmapItemFactory(product=product, title="One-click discharge letters")
-    feedback = FeedbackFactory(product=product, contact_email="nurse@nhs.net", contact_consent=True)
+    feedback = FeedbackFactory(
+        product=product,
+        contact_email="nurse@nhs.net",
+        contact_consent=True,
+        contact_confirmed_at=timezone.now(),
+    )
     RoadmapEvidence.unscoped.create(organisation=pm.organisation, item=item, feedback=feedback)
     url = reverse("roadmaps:item_status", args=[pm.organisation.ods_code, item.pk])
     with django_capture_on_commit_callbacks(execute=True):
