@@ -1,9 +1,15 @@
+from allauth.account import forms as account_forms
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.recovery_codes import forms as recovery_code_forms
+from allauth.mfa.totp import forms as totp_forms
 from django import forms
+
+from core.forms import NHSForm, NHSFormMixin
 
 from .permissions import Role
 
 
-class InviteForm(forms.Form):
+class InviteForm(NHSForm):
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -23,7 +29,7 @@ class InviteForm(forms.Form):
     )
 
 
-class RoleForm(forms.Form):
+class RoleForm(NHSForm):
     role = forms.ChoiceField(
         label="Role",
         choices=Role.choices,
@@ -35,7 +41,7 @@ class RoleForm(forms.Form):
     )
 
 
-class OrganisationSwitchForm(forms.Form):
+class OrganisationSwitchForm(NHSForm):
     organisation = forms.ChoiceField(
         label="Which organisation do you want to work in?",
         widget=forms.RadioSelect,
@@ -58,7 +64,7 @@ class OrganisationSwitchForm(forms.Form):
         self.fields["organisation"].choices = choices
 
 
-class SecurityForm(forms.Form):
+class SecurityForm(NHSForm):
     require_mfa = forms.BooleanField(
         label="Ask every member to set up two-factor authentication",
         help_text=(
@@ -67,3 +73,60 @@ class SecurityForm(forms.Form):
         ),
         required=False,
     )
+
+
+# --- Sign-in, password and two-factor pages (django-allauth) ------------------------------------
+# allauth's own forms, with the rules and wording of every other form here. settings.ACCOUNT_FORMS
+# and settings.MFA_FORMS name them.
+
+
+class LoginForm(NHSFormMixin, account_forms.LoginForm):
+    pass
+
+
+class SignupForm(NHSFormMixin, account_forms.SignupForm):
+    pass
+
+
+class AddEmailForm(NHSFormMixin, account_forms.AddEmailForm):
+    pass
+
+
+class ChangePasswordForm(NHSFormMixin, account_forms.ChangePasswordForm):
+    pass
+
+
+class SetPasswordForm(NHSFormMixin, account_forms.SetPasswordForm):
+    pass
+
+
+class ResetPasswordForm(NHSFormMixin, account_forms.ResetPasswordForm):
+    pass
+
+
+class ResetPasswordKeyForm(NHSFormMixin, account_forms.ResetPasswordKeyForm):
+    pass
+
+
+class ReauthenticateForm(NHSFormMixin, account_forms.ReauthenticateForm):
+    pass
+
+
+class MfaAuthenticateForm(NHSFormMixin, mfa_forms.AuthenticateForm):
+    pass
+
+
+class MfaReauthenticateForm(NHSFormMixin, mfa_forms.ReauthenticateForm):
+    pass
+
+
+class ActivateTOTPForm(NHSFormMixin, totp_forms.ActivateTOTPForm):
+    pass
+
+
+class DeactivateTOTPForm(NHSFormMixin, totp_forms.DeactivateTOTPForm):
+    pass
+
+
+class GenerateRecoveryCodesForm(NHSFormMixin, recovery_code_forms.GenerateRecoveryCodesForm):
+    pass

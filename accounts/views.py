@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import add_validation_error, bound_data
 
@@ -20,6 +20,7 @@ from .permissions import Capability
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
 
 
+@require_safe
 def health(request):
     """Liveness and database readiness, for load balancers and docker compose."""
     with connection.cursor() as cursor:
@@ -27,6 +28,7 @@ def health(request):
     return JsonResponse({"status": "ok"})
 
 
+@require_safe
 def home(request):
     """Send a signed-in user to where they work: their last trust, only trust, or the chooser."""
     memberships = list(selectors.membership_list(request.user))
@@ -65,17 +67,20 @@ def organisation_switch(request):
 
 
 @organisation_view(Capability.VIEW_TRUST_HOME)
+@require_safe
 def trust_home(request):
     return render(request, "accounts/trust_home.html")
 
 
 @ics_view(Capability.VIEW_ICS_DASHBOARDS)
+@require_safe
 def ics_home(request):
     trusts = request.ics.organisations.order_by("name")
     return render(request, "accounts/ics_home.html", {"trusts": trusts})
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
+@require_safe
 def member_list(request):
     return render(
         request,
@@ -231,6 +236,7 @@ def member_remove(request, membership_id):
 
 
 @organisation_view(Capability.MANAGE_MEMBERS)
+@require_safe
 def audit_list(request):
     return render(
         request, "accounts/audit_list.html", {"entries": selectors.audit_entry_list_recent()}

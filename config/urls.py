@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 
@@ -46,8 +47,17 @@ admin.site.has_permission = superuser_only
 admin.site.admin_view = unscoped_admin_view
 admin.site.site_header = "NHS Product Portfolio administration"
 
+
+def not_offered(request, *args, **kwargs):
+    raise Http404
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Re-authentication is by password or authenticator app; allauth's e-mail-code pages would
+    # still answer, with a form nobody is meant to see.
+    path("accounts/reauthenticate/code/", not_offered),
+    path("accounts/reauthenticate/code/confirm/", not_offered),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),

@@ -156,6 +156,17 @@ class NHSFormMixin:
         for name, field in self.fields.items():
             harden_field(name, field, self.date_ranges.get(name))
 
+    def add_error(self, field, error):
+        """Errors Django raises outside the validators (a field's ``to_python``, a library's own
+        ``clean``) carry a code but Django's wording: word them like the field's other messages.
+        Errors our code raises without a code keep their text."""
+        if field in self.fields and isinstance(error, ValidationError):
+            messages = self.fields[field].error_messages
+            for item in error.error_list:
+                if item.code and item.code in messages:
+                    item.message = messages[item.code]
+        super().add_error(field, error)
+
 
 class NHSForm(NHSFormMixin, forms.Form):
     pass

@@ -184,5 +184,7 @@ class RoadmapItemFactory(TenantFactory):
 def enrol_mfa(user):
     """What allauth stores once someone has set up an authenticator app (org admins must)."""
     return Authenticator.objects.create(
-        user=user, type=Authenticator.Type.TOTP, data={"secret": "not-used-by-these-tests"}
+        user=user,
+        type=Authenticator.Type.TOTP,
+        data={"secret": "JBSWY3DPEHPK3PXP"},  # a valid base32 secret
     )

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import Capability
 from accounts.tenancy import organisation_view
@@ -43,6 +43,7 @@ def link_list(request):
 
 
 @organisation_view(Capability.TRIAGE_FEEDBACK)
+@require_safe
 def link_detail(request, link_id):
     link = _link_or_404(link_id)
     public_url = request.build_absolute_uri(reverse("feedback:public_form", args=[link.token]))

@@ -8,7 +8,7 @@ import secrets
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.scoping import scope
 from core.client_ip import client_ip
@@ -104,6 +104,7 @@ def public_form(request, token):
     return response
 
 
+@require_safe
 def public_thanks(request, token):
     link = selectors.feedback_link_get_by_token(token)
     if link is None or not link.is_enabled:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.permissions import Capability
 from accounts.tenancy import organisation_view
@@ -16,6 +16,7 @@ from ..models import Feedback
 
 
 @organisation_view(Capability.MANAGE_SAFETY)
+@require_safe
 def safety_concern_list(request):
     show_closed = request.GET.get("closed") == "1"
     return render(

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import Capability, role_can
 from accounts.tenancy import organisation_view
@@ -67,6 +67,7 @@ def _list_page(request, filter_form, filters):
 
 
 @organisation_view(Capability.SUBMIT_FEEDBACK)
+@require_safe
 def feedback_list(request):
     filter_form = FeedbackFilterForm(request.GET or None, products=product_list_active())
     return _list_page(request, filter_form, filter_form.filters())
@@ -104,6 +105,7 @@ def _detail_with_errors(request, feedback, **forms):
 
 
 @organisation_view(Capability.SUBMIT_FEEDBACK)
+@require_safe
 def feedback_detail(request, feedback_id):
     feedback = _feedback_or_404(feedback_id)
     return render(request, "feedback/feedback_detail.html", _detail_context(request, feedback))
@@ -159,6 +161,7 @@ def feedback_merge(request, feedback_id):
 
 
 @organisation_view(Capability.TRIAGE_FEEDBACK)
+@require_safe
 def feedback_export(request):
     filter_form = FeedbackFilterForm(request.GET or None, products=product_list_active())
     filters = filter_form.filters()

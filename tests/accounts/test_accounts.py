@@ -141,7 +141,7 @@ def test_invite_sends_an_email_with_an_accept_link(
         ({"email": "a@example.org", "role": "superuser"}, "Select a role from the list"),
         (
             {"email": "x" * 300 + "@example.org", "role": Role.VIEWER},
-            "Ensure this value has at most",
+            "Email address must be 254 characters or fewer",
         ),
     ],
 )
