@@ -117,6 +117,8 @@ class Feedback(TenantModel):
     )
     # Safety concerns: routed to the product's clinical safety officer, closed with an outcome.
     safety_notified_at = models.DateTimeField(null=True, blank=True)
+    # Failures other than network faults; the sweep gives up at notifications.MAX_FAILURES.
+    safety_notify_failures = models.PositiveSmallIntegerField(default=0, db_default=0)
     safety_acknowledged_at = models.DateTimeField(null=True, blank=True)
     safety_outcome = models.CharField(max_length=32, choices=SafetyOutcome.choices, blank=True)
     safety_reference = models.CharField(max_length=100, blank=True)
@@ -204,6 +206,7 @@ class StatusChange(TenantModel):
     )
     changed_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True)
+    notify_failures = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

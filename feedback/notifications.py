@@ -1,21 +1,25 @@
 """Emails about feedback. Each is idempotent: it records when it was sent and sends once.
 
 Called by tasks (inside the feedback's tenant scope), after the change has committed. Subjects
-are built from stored names, so each passes through ``_subject``: no value can add a header.
+are built from stored names; ``core.mail.mail_send`` puts each on one line, so no value can add
+a header. A notification that fails for a reason other than a network fault is counted; after
+``MAX_FAILURES`` the sweep stops re-sending it and an error is logged (the row stays visible in
+the app: a safety concern is in the safety queue whether or not its e-mail went).
 """
 
-import unicodedata
+import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.permissions import Role
+from core.mail import mail_send
 
 from . import contact_tokens
 from .models import Feedback, StatusChange
@@ -23,34 +27,58 @@ from .models import Feedback, StatusChange
 # While an address has an unconfirmed confirmation email younger than this, feedback naming it
 # again sends nothing new: the one link confirms them all.
 CONFIRMATION_RESEND_AFTER = timedelta(hours=24)
+# Network faults (the mail server or the broker away) are retried without limit by the sweep;
+# any other failure is counted, and after this many the notification is given up and logged.
+TRANSIENT_ERRORS = (ConnectionError, TimeoutError, OSError)
+MAX_FAILURES = 5
+
+logger = logging.getLogger(__name__)
 
 
-def _subject(text: str, limit: int = 200) -> str:
-    """``text`` on one line: every control, format or line/paragraph separator character becomes
-    a space and runs of spaces collapse, so a stored name cannot break the email's headers."""
-    cleaned = "".join(
-        " " if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} else char for char in text
-    )
-    cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+def _counting_failures(model, failures_field: str):
+    """Decorator: a non-transient failure of ``notify(pk)`` adds one to the row's failure count."""
+
+    def decorator(notify):
+        def wrapped(pk, *args, **kwargs):
+            try:
+                return notify(pk, *args, **kwargs)
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception:
+                model.objects.filter(pk=pk).update(**{failures_field: F(failures_field) + 1})
+                count = model.objects.filter(pk=pk).values_list(failures_field, flat=True).first()
+                if count is not None and count >= MAX_FAILURES:
+                    logger.error(
+                        "%s %s: notification failed %s times; giving up.",
+                        model._meta.label,
+                        pk,
+                        count,
+                    )
+                raise
+
+        wrapped.__name__ = notify.__name__
+        wrapped.__doc__ = notify.__doc__
+        return wrapped
+
+    return decorator
 
 
 def _safety_recipients(feedback: Feedback) -> list[str]:
     """The product's named officer; else every clinical safety officer of the trust; else its admins."""
+    active = Membership.objects.filter(
+        organisation_id=feedback.organisation_id, suspended_at__isnull=True
+    )
     officer = feedback.product.clinical_safety_officer
-    if officer:
+    if officer and active.filter(user=officer, role=Role.CLINICAL_SAFETY_OFFICER).exists():
         return [officer.email]
     for role in (Role.CLINICAL_SAFETY_OFFICER, Role.ORG_ADMIN):
-        recipients = list(
-            Membership.objects.filter(
-                organisation_id=feedback.organisation_id, role=role
-            ).values_list("user__email", flat=True)
-        )
+        recipients = list(active.filter(role=role).values_list("user__email", flat=True))
         if recipients:
             return recipients
     return []
 
 
+@_counting_failures(Feedback, "safety_notify_failures")
 def safety_concern_notify(feedback_id: int) -> None:
     with transaction.atomic():
         feedback = (
@@ -61,21 +89,19 @@ def safety_concern_notify(feedback_id: int) -> None:
         )
         if feedback is None:
             return
-        send_mail(
-            subject=_subject(
-                f"Patient safety concern: {feedback.product.name} ({feedback.organisation.name})"
-            ),
-            message=render_to_string(
+        mail_send(
+            subject=f"Patient safety concern: {feedback.product.name} ({feedback.organisation.name})",
+            body=render_to_string(
                 "feedback/email/safety_concern.txt",
                 {"feedback": feedback, "service_name": settings.SERVICE_NAME},
             ),
-            from_email=None,
-            recipient_list=_safety_recipients(feedback),
+            to=_safety_recipients(feedback),
         )
         feedback.safety_notified_at = timezone.now()
         feedback.save(update_fields=["safety_notified_at"])
 
 
+@_counting_failures(StatusChange, "notify_failures")
 def status_change_notify(status_change_id: int) -> None:
     """'You said, we did': tell everyone who agreed to hear about this feedback (or its merged
     duplicates) what was decided."""
@@ -97,11 +123,10 @@ def status_change_notify(status_change_id: int) -> None:
         ) | set(submitters.filter(duplicate_of=feedback).values_list("contact_email", flat=True))
         context = {"change": change, "feedback": feedback, "service_name": settings.SERVICE_NAME}
         for email in sorted(emails):
-            send_mail(
-                subject=_subject(f"You said, we did: your feedback on {feedback.product.name}"),
-                message=render_to_string("feedback/email/you_said_we_did.txt", context),
-                from_email=None,
-                recipient_list=[email],
+            mail_send(
+                subject=f"You said, we did: your feedback on {feedback.product.name}",
+                body=render_to_string("feedback/email/you_said_we_did.txt", context),
+                to=[email],
             )
         change.notified_at = timezone.now()
         change.save(update_fields=["notified_at"])
@@ -151,13 +176,10 @@ def contact_confirmation_send(feedback_id: int, base_url: str) -> None:
                 "days": contact_tokens.MAX_AGE.days,
                 "service_name": settings.SERVICE_NAME,
             }
-            send_mail(
-                subject=_subject(
-                    f"Confirm your email address for feedback on {feedback.product.name}"
-                ),
-                message=render_to_string("feedback/email/contact_confirmation.txt", context),
-                from_email=None,
-                recipient_list=[feedback.contact_email],
+            mail_send(
+                subject=f"Confirm your email address for feedback on {feedback.product.name}",
+                body=render_to_string("feedback/email/contact_confirmation.txt", context),
+                to=[feedback.contact_email],
             )
         # Covered by the earlier email when there is one: its time, so that no chain of feedback
         # keeps an address from ever being sent a fresh link.

@@ -259,9 +259,9 @@ def test_a_concern_survives_a_broker_outage_and_the_sweep_sends_it_later(
     [feedback] = saved()
     assert feedback.safety_notified_at is None
     assert mail.outbox == []
-    assert tasks.notifications_sweep_task(older_than_seconds=0) == 1
+    assert tasks.notifications_sweep_task(older_than_seconds=0)["done"] == 1
     assert [m.to for m in mail.outbox] == [[cso.user.email]]
-    assert tasks.notifications_sweep_task(older_than_seconds=0) == 0  # sent once, not twice
+    assert tasks.notifications_sweep_task(older_than_seconds=0)["done"] == 0  # sent once, not twice
 
 
 def test_a_safety_concern_cannot_close_without_outcome_and_reference(cso_client, product):
