@@ -1,9 +1,10 @@
 """Emails about accounts. Called by tasks, after the change that asks for them has committed."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from core.mail import mail_send
 
 from .models import Invitation
 
@@ -25,9 +26,8 @@ def invitation_send(*, invitation_id: int, base_url: str) -> None:
         "accept_url": accept_url,
         "service_name": settings.SERVICE_NAME,
     }
-    send_mail(
+    mail_send(
         subject=f"You have been invited to {invitation.organisation.name} on {settings.SERVICE_NAME}",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
+        body=render_to_string("accounts/email/invitation.txt", context),
+        to=[invitation.email],
     )

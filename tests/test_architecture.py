@@ -8,6 +8,7 @@
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -178,3 +179,16 @@ def test_config_is_the_project_package_only():
         if path.is_file() and "__pycache__" not in path.parts
     }
     assert files == {"__init__.py", "settings.py", "urls.py", "wsgi.py", "asgi.py", "celery.py"}
+
+
+def test_email_is_sent_only_through_core_mail():
+    """core.mail.mail_send puts every subject on one line; sending any other way could let a
+    stored name with a line break stop a notification (or add a header)."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if path != ROOT / "core" / "mail.py"
+        and re.search(r"\bsend_mail\b|\bEmailMessage\b|\bsend_mass_mail\b", path.read_text())
+    ]
+    assert offenders == []

@@ -120,6 +120,48 @@ def test_a_safety_officer_must_hold_that_role_in_this_trust(pm_client, pm):
     assert "Select a clinical safety officer of this trust" in response.content.decode()
 
 
+def test_a_safety_officer_of_another_trust_is_not_this_trusts_safety_officer(
+    pm_client, pm, other_trust
+):
+    """A viewer here who is a safety officer elsewhere: not offered, and refused if posted."""
+    product = ProductFactory(organisation=pm.organisation)
+    person = MembershipFactory(organisation=pm.organisation, role=Role.VIEWER).user
+    MembershipFactory(organisation=other_trust, user=person, role=Role.CLINICAL_SAFETY_OFFICER)
+    page = pm_client.get(url("portfolio:product_update", pm, product.pk)).content.decode()
+    assert (
+        f'value="{person.pk}"'
+        not in page.split('name="clinical_safety_officer"')[1].split("</select>")[0]
+    )
+    data = {
+        "name": product.name,
+        "capability": "epr",
+        "lifecycle_stage": "live",
+        "clinical_safety_officer": person.pk,
+    }
+    response = pm_client.post(url("portfolio:product_update", pm, product.pk), data)
+    assert response.status_code == 400
+    assert "Select a clinical safety officer of this trust" in response.content.decode()
+
+
+def test_a_safety_officer_of_two_trusts_can_be_named_in_each(pm_client, pm, other_trust):
+    product = ProductFactory(organisation=pm.organisation)
+    officer = MembershipFactory(
+        organisation=pm.organisation, role=Role.CLINICAL_SAFETY_OFFICER
+    ).user
+    MembershipFactory(organisation=other_trust, user=officer, role=Role.CLINICAL_SAFETY_OFFICER)
+    form_url = url("portfolio:product_update", pm, product.pk)
+    assert pm_client.get(form_url).status_code == 200
+    data = {
+        "name": product.name,
+        "capability": "epr",
+        "lifecycle_stage": "live",
+        "clinical_safety_officer": officer.pk,
+    }
+    assert pm_client.post(form_url, data).status_code == 302
+    product.refresh_from_db()
+    assert product.clinical_safety_officer == officer
+
+
 def test_archiving_hides_a_product_from_the_list_until_asked(pm_client, pm):
     product = ProductFactory(organisation=pm.organisation, name="Old PAS")
     assert (
