@@ -26,7 +26,14 @@ def unresolved_tenant(request, ods_code):
     return HttpResponse(organisation.name)
 
 
+@organisation_view(Capability.VIEW_PRODUCTS)
+def chatty_list(request):
+    # BUG on purpose: answers the right status for the right trust, but lists every trust's names.
+    return HttpResponse(", ".join(Product.unscoped.values_list("name", flat=True)))
+
+
 broken_patterns = [
+    path("o/<str:ods_code>/broken-list/", chatty_list, name="broken_chatty_list"),
     path("o/<str:ods_code>/broken/<int:product_id>/", leaky_product, name="broken_leaky_product"),
     path("o/<str:ods_code>/broken-tenant/", unresolved_tenant, name="broken_unresolved_tenant"),
 ]

@@ -2,6 +2,7 @@
 and the two-trust ``world`` the cross-tenant harnesses probe."""
 
 import os
+import secrets
 import shutil
 
 import pytest
@@ -23,6 +24,7 @@ from .factories import (
     ProductFactory,
     RoadmapItemFactory,
     UsageImportFactory,
+    UserFactory,
     enrol_mfa,
 )
 from .invariants import check_invariants
@@ -193,7 +195,11 @@ def two_trust_client(client_for, two_trust_user):
 
 
 class World:
-    """Two trusts in different ICSs (A and B) plus a trust C sharing A's ICS, with objects."""
+    """Two trusts in different ICSs (A and B) plus a trust C sharing A's ICS, with objects.
+
+    Every object of a trust carries a marker string unique to that trust and that object
+    (``markers[trust.pk]``), so a harness can search any response for another trust's data.
+    """
 
     def __init__(self):
         self.ics_a = IcsFactory(name="ICS A")
@@ -210,22 +216,66 @@ class World:
         self.b_admin = MembershipFactory(organisation=self.trust_b, role=Role.ORG_ADMIN)
         enrol_mfa(self.members[Role.ORG_ADMIN])
         enrol_mfa(self.b_admin.user)
+        # People in two trusts with different roles: the attackers tenancy bugs favour.
+        self.viewer_here_officer_there = MembershipFactory(
+            organisation=self.trust_a, role=Role.VIEWER
+        ).user
+        MembershipFactory(
+            organisation=self.trust_b,
+            user=self.viewer_here_officer_there,
+            role=Role.CLINICAL_SAFETY_OFFICER,
+        )
+        self.manager_here_viewer_there = MembershipFactory(
+            organisation=self.trust_a, role=Role.PRODUCT_MANAGER
+        ).user
+        MembershipFactory(
+            organisation=self.trust_b, user=self.manager_here_viewer_there, role=Role.VIEWER
+        )
         self.objects = {}
-        for trust in (self.trust_a, self.trust_b):
-            product = ProductFactory(organisation=trust)
-            self.objects[trust.pk] = {
-                "product_id": product.pk,
-                "contract_id": ContractFactory(product=product).pk,
-                "import_id": UsageImportFactory(organisation=trust).pk,
-                "feedback_id": FeedbackFactory(product=product, patient_safety=True).pk,
-                "link_id": FeedbackLinkFactory(organisation=trust, product=product).pk,
-                "item_id": RoadmapItemFactory(product=product).pk,
-                "membership_id": MembershipFactory(organisation=trust, role=Role.VIEWER).pk,
-                "invitation_id": InvitationFactory(organisation=trust).pk,
-            }
+        self.markers = {}
+        for trust in (self.trust_a, self.trust_b, self.trust_c):
+            self._populate(trust)
+
+    def _populate(self, trust):
+        tag = f"{trust.ods_code}x{secrets.token_hex(3)}"
+        mark = {
+            kind: f"mk{kind}{tag}"
+            for kind in ("product", "contract", "feedback", "link", "item", "person", "invite")
+        }
+        self.markers[trust.pk] = mark
+        officer = MembershipFactory(
+            organisation=trust,
+            role=Role.CLINICAL_SAFETY_OFFICER,
+            user=UserFactory(full_name=f"Officer {mark['person']}"),
+        ).user
+        product = ProductFactory(
+            organisation=trust, name=f"Product {mark['product']}", clinical_safety_officer=officer
+        )
+        self.objects[trust.pk] = {
+            "product_id": product.pk,
+            "contract_id": ContractFactory(product=product, reference=mark["contract"]).pk,
+            "import_id": UsageImportFactory(organisation=trust).pk,
+            "feedback_id": FeedbackFactory(
+                product=product, patient_safety=True, text=f"Feedback {mark['feedback']}"
+            ).pk,
+            "link_id": FeedbackLinkFactory(
+                organisation=trust, product=product, name=f"Link {mark['link']}"
+            ).pk,
+            "item_id": RoadmapItemFactory(
+                product=product, title=f"Item {mark['item']}", visibility="ics"
+            ).pk,
+            "membership_id": MembershipFactory(organisation=trust, role=Role.VIEWER).pk,
+            "invitation_id": InvitationFactory(
+                organisation=trust, email=f"{mark['invite']}@example.org"
+            ).pk,
+            "officer_id": officer.pk,
+        }
 
     def ids(self, trust):
         return {key: str(value) for key, value in self.objects[trust.pk].items()}
+
+    def markers_of(self, *trusts) -> list[str]:
+        return [marker for trust in trusts for marker in self.markers[trust.pk].values()]
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from html.parser import HTMLParser
 from django import forms
 from django.core import validators
 from django.db import models
+from django.test import Client
+
+from .urlwalk import walk
 
 
 @dataclass
@@ -119,6 +122,33 @@ def page_forms(html: str, page_url: str) -> list[PageForm]:
     parser = _OptionParser(page_url)
     parser.feed(html)
     return parser.forms
+
+
+def collect_forms(world, attackers_by_label):
+    """Every form any of these people is shown on any page, keyed so each is walked once."""
+    own = {**world.ids(world.trust_a), "ods_code": world.trust_a.ods_code}
+    ics = {"ods_code": world.ics_a.ods_code}
+    found = {}
+    for label, user in attackers_by_label.items():
+        client = Client(raise_request_exception=False)
+        if user is not None:
+            client.force_login(user)
+        for pattern in walk():
+            if pattern.route.startswith("admin/"):
+                continue
+            values = ics if pattern.route.startswith("ics/") else own
+            try:
+                url = pattern.build(values)
+            except KeyError:
+                continue
+            response = client.get(url)
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            for form in page_forms(response.content.decode(), url):
+                # The same form shown to several people is walked once, as the first of them.
+                key = (form.method, form.action.split("?")[0], tuple(sorted(form.fields)))
+                found.setdefault(key, (label, user, form))
+    return found
 
 
 # --- Django's own wording, which no page may show ---------------------------------------------

@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.permissions import Role
 from feedback.models import FeedbackLink
 
-from .formwalk import django_default_messages_in, page_forms
+from .formwalk import collect_forms, django_default_messages_in, page_forms
 from .test_cross_tenant_probe import database_fingerprint
 from .urlwalk import walk
 
@@ -133,33 +133,6 @@ VALUES_BY_KIND = {
 }
 # One-line inputs must refuse these (a redirect would mean the value was accepted).
 ONE_LINE_BAD = ("\x00", "a\r\nBcc: victim@example.org", "bell\x07", "\u202eevil")
-
-
-def collect_forms(world, attackers_by_label):
-    """Every form any of these people is shown on any page, keyed so each is walked once."""
-    own = {**world.ids(world.trust_a), "ods_code": world.trust_a.ods_code}
-    ics = {"ods_code": world.ics_a.ods_code}
-    found = {}
-    for label, user in attackers_by_label.items():
-        client = Client(raise_request_exception=False)
-        if user is not None:
-            client.force_login(user)
-        for pattern in walk():
-            if pattern.route.startswith("admin/"):
-                continue
-            values = ics if pattern.route.startswith("ics/") else own
-            try:
-                url = pattern.build(values)
-            except KeyError:
-                continue
-            response = client.get(url)
-            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-                continue
-            for form in page_forms(response.content.decode(), url):
-                # The same form shown to several people is walked once, as the first of them.
-                key = (form.method, form.action.split("?")[0], tuple(sorted(form.fields)))
-                found.setdefault(key, (label, user, form))
-    return found
 
 
 def test_every_form_refuses_bad_input_without_500_default_messages_or_partial_saves(world):

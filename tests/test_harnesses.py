@@ -29,6 +29,14 @@ def test_probe_reports_a_view_that_trusts_the_url_and_writes(world):
     assert any(status == "database changed" for *_, status in leaks)
 
 
+@pytest.mark.urls("tests.broken_urls")
+def test_probe_reports_another_trusts_data_in_a_page_that_answers_correctly(world):
+    patterns = [p for p in walk() if p.name == "broken_chatty_list"]
+    _, _, leaks = run_probe(world, patterns)
+    shown = [status for *_, status in leaks if str(status).startswith("shows")]
+    assert shown and world.markers[world.trust_b.pk]["product"] in shown[0]
+
+
 @pytest.mark.django_db
 def test_gate_reports_a_private_page_put_on_the_allow_list(settings):
     settings.ANONYMOUS_ALLOWED_URL_NAMES = {
