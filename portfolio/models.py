@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -198,7 +198,10 @@ class Contract(TenantModel):
 
     @property
     def notice_deadline(self):
-        return self.end_date - timedelta(days=self.notice_period_days)
+        try:
+            return self.end_date - timedelta(days=self.notice_period_days)
+        except OverflowError:  # a row from before dates were bounded (core.dates.EARLIEST_DATE)
+            return date.min
 
 
 class UsageRecord(TenantModel):

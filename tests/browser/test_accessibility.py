@@ -236,6 +236,34 @@ def test_form_errors_are_accessible(role, url_name, demo_world, new_context, liv
     assert not problems, "\n\n".join(problems)
 
 
+def test_an_admin_without_mfa_is_walked_through_enrolment(
+    demo_world, new_context, live_server, login, settings
+):
+    """With MFA enforced (the production default), an org admin opening the members page is sent
+    to set up an authenticator app, and every page of that path passes axe."""
+    settings.ADMIN_MFA_REQUIRED = True
+    with scopes_disabled():
+        membership = (
+            Membership.objects.select_related("user", "organisation")
+            .filter(role=Role.ORG_ADMIN, user__email__in=[email for email, _ in demo_world])
+            .first()
+        )
+    page = new_context().new_page()
+    watcher = PageWatcher(page, live_server.url)
+    login(page, membership.user.email)
+    reauthenticate(page)
+    watcher.take()
+    members = next(p for p in walk() if p.name == "accounts:member_list")
+    page.goto(members.build({"ods_code": membership.organisation.ods_code}))
+    assert "/accounts/2fa/" in page.url, page.url
+    assert (
+        "two-factor" in page.inner_text("main").lower()
+        or "authenticator" in page.inner_text("main").lower()
+    )
+    assert run_axe(page) == []
+    assert watcher.take() == []
+
+
 def test_error_status_pages_are_accessible(demo_world, new_context, live_server, login):
     """The 403 and 404 pages the walk counts but does not check."""
     page = new_context().new_page()

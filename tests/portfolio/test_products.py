@@ -1,9 +1,17 @@
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
 from accounts.scoping import scopes_disabled
-from portfolio.models import Product
-from tests.factories import MembershipFactory, ProductFactory, SupplierFactory, UserFactory
+from portfolio.models import Contract, Product
+from tests.factories import (
+    ContractFactory,
+    MembershipFactory,
+    ProductFactory,
+    SupplierFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +111,35 @@ def test_product_list_query_count_is_constant(pm_client, pm, django_assert_max_n
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert pm_client.get(url).status_code == 200
+
+
+def test_a_contract_dated_year_one_from_before_dates_were_bounded_does_not_break_its_page(
+    pm_client, pm
+):
+    contract = ContractFactory(product=ProductFactory(organisation=pm.organisation))
+    Contract.unscoped.filter(pk=contract.pk).update(
+        start_date=date(1, 1, 1), end_date=date(1, 1, 1)
+    )
+    url = reverse("portfolio:product_detail", args=[pm.organisation.ods_code, contract.product_id])
+    assert pm_client.get(url).status_code == 200
+
+
+def test_a_contract_dated_year_one_is_refused_with_an_nhs_message(pm_client, pm):
+    product = ProductFactory(organisation=pm.organisation)
+    url = reverse("portfolio:contract_create", args=[pm.organisation.ods_code, product.pk])
+    response = pm_client.post(
+        url,
+        {
+            "supplier": product.supplier_id,
+            "start_date": "0001-01-01",
+            "end_date": "2027-03-31",
+            "annual_cost": "1000",
+            "licence_model": "enterprise",
+            "notice_period_days": "90",
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert "Start date must be between 1 January 1990 and 31 December 2099" in (
+        response.content.decode()
+    )
+    assert not Contract.unscoped.filter(product=product).exists()
