@@ -11,6 +11,7 @@ from django.test import Client
 
 from accounts.permissions import Role
 from config.celery import app
+from core.queue import broker_health
 
 from .factories import (
     ContractFactory,
@@ -62,6 +63,12 @@ def _database_invariants(request):
     yield
     problems = check_invariants()
     assert problems == [], "database invariants broken:\n" + "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
+def _broker_presumed_up():
+    """A broker failure seen by one test must not make the next skip its sends."""
+    broker_health.reset()
 
 
 @pytest.fixture(autouse=True)

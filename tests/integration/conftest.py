@@ -11,6 +11,8 @@ from django.db import connection
 
 from config.celery import app
 
+from .private_redis import private_redis  # noqa: F401 - a fixture for the fault tests
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
