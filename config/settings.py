@@ -150,10 +150,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = "Europe/London"
+# Notifications have a queue of their own, so a safety concern never waits behind summary work.
+# Workers consume both: `celery -A config worker -Q celery,notifications`.
+CELERY_TASK_ROUTES = {
+    "feedback.tasks.safety_concern_notify_task": {"queue": "notifications"},
+    "feedback.tasks.status_change_notify_task": {"queue": "notifications"},
+    "feedback.tasks.contact_confirmation_send_task": {"queue": "notifications"},
+    "accounts.tasks.invitation_send_task": {"queue": "notifications"},
+}
 CELERY_BEAT_SCHEDULE = {
     # Sends notifications whose enqueue failed while Redis was down.
     "feedback-notification-sweep": {
         "task": "feedback.tasks.notifications_sweep_task",
+        "schedule": 60.0,
+    },
+    # Re-sends summary refreshes whose task was lost or failed (insights.SummaryRefresh).
+    "summary-refresh-sweep": {
+        "task": "insights.tasks.summaries_refresh_sweep_task",
         "schedule": 60.0,
     },
     "nightly-summary-recompute": {

@@ -18,7 +18,8 @@ class ProductMonthSummary(TenantModel):
     mean_daily_active_users = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     peak_active_users = models.PositiveIntegerField(null=True)
     licensed_seats = models.PositiveIntegerField(null=True)
-    utilisation = models.DecimalField(max_digits=8, decimal_places=4, null=True)
+    # Room for a site licence entered as one seat: users / seats is capped at MAX_UTILISATION.
+    utilisation = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     annual_spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     monthly_spend = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     cost_per_active_user = models.DecimalField(max_digits=14, decimal_places=2, null=True)
@@ -53,7 +54,8 @@ class TrustMonthSummary(TenantModel):
     monthly_spend = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     mean_daily_active_users = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     licensed_seats = models.PositiveIntegerField(default=0)
-    utilisation = models.DecimalField(max_digits=8, decimal_places=4, null=True)
+    # Room for a site licence entered as one seat: users / seats is capped at MAX_UTILISATION.
+    utilisation = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     cost_per_active_user = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     feedback_count = models.PositiveIntegerField(default=0)
     mean_rating = models.DecimalField(max_digits=4, decimal_places=2, null=True)
@@ -84,3 +86,27 @@ class RenewalReminder(TenantModel):
                 name="one_reminder_per_threshold",
             )
         ]
+
+
+class SummaryRefresh(TenantModel):
+    """A trust's summaries waiting to be recomputed: at most one row per trust.
+
+    Every change asks for a refresh by merging its months into this row (in the change's own
+    transaction), so a burst of feedback costs one recompute, not one per post, and a request
+    survives a broker outage: the sweep re-sends rows that have waited too long. A failed
+    recompute puts its months back and records why; the trust's dashboard says so until the next
+    success.
+    """
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="summary_refresh"
+    )
+    # ISO month starts to recompute; null means every month with data.
+    months = models.JSONField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return f"Summary refresh for organisation {self.organisation_id}"

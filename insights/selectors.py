@@ -13,7 +13,7 @@ from core.dates import month_start, months_ago, months_between
 from feedback.models import Category
 from portfolio.models import TimeDecision
 
-from .models import ProductMonthSummary, TrustMonthSummary
+from .models import ProductMonthSummary, SummaryRefresh, TrustMonthSummary
 from .spc import as_float, svg, xmr
 
 LOW_UTILISATION = Decimal("0.40")
@@ -51,6 +51,11 @@ def time_suggestion(row: ProductMonthSummary, median_cost: Decimal | None) -> tu
     if dear:
         return TimeDecision.TOLERATE, "Costs more than twice the trust's median per active user"
     return TimeDecision.TOLERATE, "Adequate use and satisfaction"
+
+
+def summaries_refresh_problem() -> SummaryRefresh | None:
+    """The trust's waiting refresh if its last attempt failed (shown on the dashboard)."""
+    return SummaryRefresh.objects.filter(failures__gt=0).first()
 
 
 def summaries_version(today: date):

@@ -72,6 +72,15 @@ def summary_lock(key: str):
             cache.delete(cache_key)
 
 
+# Users per licensed seat, capped: a site licence entered as one seat gives thousands of users
+# per seat, which is a data problem to show, not a reason for the recompute to fail.
+MAX_UTILISATION = Decimal("1000000")
+
+
+def _utilisation(users, seats) -> Decimal:
+    return min(_q(Decimal(users) / Decimal(seats), Decimal("0.0001")), MAX_UTILISATION)
+
+
 def _q(value, places=TWO_DP):
     return None if value is None else Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
 
@@ -258,7 +267,7 @@ def summaries_recompute(
                         mean_daily_active_users=mean_users,
                         peak_active_users=peak,
                         licensed_seats=seats,
-                        utilisation=_q(mean_users / seats, Decimal("0.0001"))
+                        utilisation=_utilisation(mean_users, seats)
                         if mean_users is not None and seats
                         else None,
                         annual_spend=_q(annual),
@@ -324,7 +333,7 @@ def _trust_row(organisation_id, month, rows, now) -> TrustMonthSummary:
         monthly_spend=_q(monthly),
         mean_daily_active_users=_q(users),
         licensed_seats=seats,
-        utilisation=_q(seated_users / seats, Decimal("0.0001")) if seats else None,
+        utilisation=_utilisation(seated_users, seats) if seats else None,
         cost_per_active_user=_q(monthly / users) if users else None,
         feedback_count=feedback_count,
         mean_rating=_q(Decimal(ratings) / feedback_count) if feedback_count else None,

@@ -45,7 +45,11 @@ def _dashboard_page(request, kind: str, ods_code: str, build):
         f"insights/includes/{kind}_dashboard_body.html",
         lambda: build(today),
     )
-    return render(request, f"insights/{kind}_dashboard.html", {"body": body, "month": today})
+    context = {"body": body, "month": today}
+    if kind == "trust":
+        context["refresh_problem"] = selectors.summaries_refresh_problem()
+        context["figures_as_of"] = selectors.summaries_version(today)
+    return render(request, f"insights/{kind}_dashboard.html", context)
 
 
 @organisation_view(Capability.VIEW_DASHBOARDS)

@@ -43,6 +43,9 @@ WHOLE_DATABASE = {
     ("insights/reminders.py", "renewal_reminders_send", "scopes_disabled"): (
         "the daily reminder run reads every trust's contracts"
     ),
+    ("insights/tasks.py", "summaries_refresh_sweep_task", "scopes_disabled"): (
+        "re-sends every trust's summary refreshes that waited too long"
+    ),
     ("demo/management/commands/make_scale_data.py", "Command.handle", "scopes_disabled"): (
         "creates and deletes benchmark data across 200 trusts"
     ),

@@ -4,13 +4,16 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.scoping import scope, scopes_disabled
 from feedback.signals import feedback_changed
-from insights.models import ProductMonthSummary
+from insights import refresh, tasks
+from insights.models import ProductMonthSummary, SummaryRefresh
+from insights.refresh import summaries_refresh_run
 from insights.summaries import summaries_recompute
-from insights.tasks import summaries_recompute_task
+from insights.tasks import summaries_refresh_task
 from portfolio.signals import portfolio_changed
 from roadmaps.services import roadmap_item_create
 from roadmaps.signals import roadmap_changed
@@ -19,26 +22,88 @@ from tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_every_domain_signal_schedules_a_refresh_of_its_months_after_the_commit(
+def test_every_domain_signal_asks_for_a_refresh_and_a_burst_sends_one_task(
     trust, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
     monkeypatch.setattr(
-        summaries_recompute_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        portfolio_changed.send(sender=None, organisation_id=trust.pk, months=None)
         feedback_changed.send(
             sender=None, organisation_id=trust.pk, months=[date(2026, 3, 2), date(2026, 1, 15)]
         )
         roadmap_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 3, 9)])
+        for _ in range(50):  # a burst of feedback
+            feedback_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 2, 1)])
         assert sent == []  # nothing goes to the broker before the commit
-    assert len(callbacks) == 3
-    assert sent == [
-        (trust.pk, None),
-        (trust.pk, ["2026-01-01", "2026-03-01"]),
-        (trust.pk, ["2026-03-01"]),
-    ]
+    assert len(callbacks) == 1
+    assert sent == [(trust.pk,)]
+    with scopes_disabled():
+        request = SummaryRefresh.objects.get(organisation=trust)
+    assert request.months == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    portfolio_changed.send(sender=None, organisation_id=trust.pk, months=None)
+    with scopes_disabled():
+        assert SummaryRefresh.objects.get(organisation=trust).months is None  # all months
+
+
+def test_a_change_while_the_refresh_runs_gets_its_own_refresh(
+    trust, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(
+        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+    )
+    ProductFactory(organisation=trust)
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 3, 2)])
+    with scope(organisation=trust):
+        assert summaries_refresh_run(trust) > 0  # takes the request
+        assert summaries_refresh_run(trust) == 0  # nothing waiting now
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 3, 3)])
+    assert len(sent) == 2
+
+
+def test_a_failed_refresh_puts_its_months_back_and_the_dashboard_says_so(
+    trust, viewer_client, monkeypatch
+):
+    ProductFactory(organisation=trust)
+    with transaction.atomic():
+        feedback_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 3, 2)])
+
+    def broken(organisation, months):
+        raise ValueError("numeric field overflow")
+
+    monkeypatch.setattr(refresh, "summaries_recompute", broken)
+    with scope(organisation=trust), pytest.raises(ValueError):
+        summaries_refresh_run(trust)
+    with scopes_disabled():
+        request = SummaryRefresh.objects.get(organisation=trust)
+    assert request.months == ["2026-03-01"] and request.failures == 1
+    page = viewer_client.get(f"/o/{trust.ods_code}/dashboard/").content.decode()
+    assert "Figures may be out of date" in page and "numeric field overflow" in page
+    monkeypatch.undo()
+    with scope(organisation=trust):
+        summaries_refresh_run(trust)
+    page = viewer_client.get(f"/o/{trust.ods_code}/dashboard/").content.decode()
+    assert "Figures may be out of date" not in page
+
+
+def test_the_sweep_resends_requests_whose_task_was_lost(trust, other_trust, monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+    )
+    for organisation in (trust, other_trust):
+        with transaction.atomic():
+            feedback_changed.send(
+                sender=None, organisation_id=organisation.pk, months=[date(2026, 3, 2)]
+            )
+    sent.clear()  # as if Redis had lost both messages
+    monkeypatch.setattr(summaries_refresh_task, "delay", lambda pk: sent.append((pk,)))
+    assert tasks.summaries_refresh_sweep_task(older_than_seconds=0)["done"] == 2
+    assert sorted(sent) == sorted([(trust.pk,), (other_trust.pk,)])
 
 
 def test_a_new_roadmap_item_in_flight_shows_in_this_months_summary(

@@ -308,3 +308,14 @@ def test_feedback_refreshes_the_summary_of_its_month(
 
 def timezone_today():
     return timezone.localdate()
+
+
+def test_a_site_licence_entered_as_one_seat_does_not_break_the_recompute(trust):
+    """50,000 users on 1 licensed seat: utilisation is capped, the recompute succeeds."""
+    product = ProductFactory(organisation=trust, licensed_seats=1)
+    day = timezone.localdate()
+    UsageRecord.unscoped.create(organisation=trust, product=product, date=day, active_users=50_000)
+    with scope(organisation=trust):
+        assert summaries_recompute(trust, [day]) > 0
+        summary = ProductMonthSummary.objects.get(product=product, month=day.replace(day=1))
+    assert summary.utilisation == Decimal("50000.0000")

@@ -56,6 +56,7 @@ class Workers:
                 "config",
                 "worker",
                 "--pool=solo",
+                "--queues=celery,notifications",
                 "--loglevel=warning",
                 "--without-gossip",
                 "--without-mingle",
