@@ -159,6 +159,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.invitation_send_task": {"queue": "notifications"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Sends background work whose first send failed or whose worker never finished it.
+    "outbox-relay": {"task": "core.tasks.outbox_relay_task", "schedule": 30.0},
     # Sends notifications whose enqueue failed while Redis was down.
     "feedback-notification-sweep": {
         "task": "feedback.tasks.notifications_sweep_task",

@@ -27,7 +27,9 @@ def test_every_domain_signal_asks_for_a_refresh_and_a_burst_sends_one_task(
 ):
     sent = []
     monkeypatch.setattr(
-        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+        summaries_refresh_task,
+        "apply_async",
+        lambda args, kwargs, **options: sent.append(tuple(args)),
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         feedback_changed.send(
@@ -52,7 +54,9 @@ def test_a_change_while_the_refresh_runs_gets_its_own_refresh(
 ):
     sent = []
     monkeypatch.setattr(
-        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+        summaries_refresh_task,
+        "apply_async",
+        lambda args, kwargs, **options: sent.append(tuple(args)),
     )
     ProductFactory(organisation=trust)
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,7 +97,9 @@ def test_a_failed_refresh_puts_its_months_back_and_the_dashboard_says_so(
 def test_the_sweep_resends_requests_whose_task_was_lost(trust, other_trust, monkeypatch):
     sent = []
     monkeypatch.setattr(
-        summaries_refresh_task, "apply_async", lambda args, kwargs, retry: sent.append(args)
+        summaries_refresh_task,
+        "apply_async",
+        lambda args, kwargs, **options: sent.append(tuple(args)),
     )
     for organisation in (trust, other_trust):
         with transaction.atomic():

@@ -10,6 +10,7 @@ from accounts.permissions import Role
 from accounts.scoping import scope
 from accounts.services import invitation_create
 from config.celery import app
+from core.models import OutboxMessage
 from portfolio.models import ImportStatus, UsageImport, UsageRecord
 from portfolio.services import INLINE_IMPORT_BYTES, usage_import_start
 
@@ -34,6 +35,9 @@ def test_invitation_email_is_sent_by_a_real_worker(worker, settings):
     sent = quopri.decodestring(raw.encode()).decode()
     assert "worker-test@example.org" in sent
     assert f"https://portfolio.example.org/invitations/{invitation.token}/" in sent
+    # The worker marked the outbox row done, so the relay will not send it again.
+    message = OutboxMessage.objects.get(task="accounts.tasks.invitation_send_task")
+    assert wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).done_at is not None)
 
 
 @pytest.mark.django_db(transaction=True)
