@@ -148,10 +148,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
+    # A worker consuming `-Q notifications,celery` always takes a waiting notification first.
+    "queue_order_strategy": "priority",
 }
 CELERY_TIMEZONE = "Europe/London"
 # Notifications have a queue of their own, so a safety concern never waits behind summary work.
-# Workers consume both: `celery -A config worker -Q celery,notifications`.
+# Workers consume both, notifications first: `celery -A config worker -Q notifications,celery`.
 CELERY_TASK_ROUTES = {
     "feedback.tasks.safety_concern_notify_task": {"queue": "notifications"},
     "feedback.tasks.status_change_notify_task": {"queue": "notifications"},

@@ -76,13 +76,13 @@ def _send(task, message: OutboxMessage) -> bool:
     return True
 
 
-def outbox_relay() -> dict:
-    """Send what was never sent, and again what was sent long ago and never finished."""
+def outbox_relay(resend_after: timedelta = RESEND_AFTER) -> dict:
+    """Send what was never sent, and again what was sent ``resend_after`` ago and never finished."""
     now = timezone.now()
     OutboxMessage.objects.filter(done_at__lt=now - KEEP_DONE).delete()
     waiting = OutboxMessage.objects.filter(
         Q(sent_at__isnull=True, created_at__lte=now - UNSENT_AFTER)
-        | Q(sent_at__lte=now - RESEND_AFTER),
+        | Q(sent_at__lte=now - resend_after),
         done_at__isnull=True,
         attempts__lt=MAX_ATTEMPTS,
     )

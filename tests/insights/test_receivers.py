@@ -1,10 +1,12 @@
 """The apps below insights announce changes by signal; insights answers with a summary refresh."""
 
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.scoping import scope, scopes_disabled
@@ -134,3 +136,37 @@ def test_a_new_roadmap_item_in_flight_shows_in_this_months_summary(
     with scopes_disabled():
         summary = ProductMonthSummary.objects.get(product=product, month=this_month)
     assert summary.roadmap_in_flight == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_committing_at_once_share_one_refresh_request(trust, monkeypatch):
+    """Two posts of the same trust at the same moment: on PostgreSQL both insert, one meets the
+    unique index and merges into the other's request; neither post fails."""
+    monkeypatch.setattr(summaries_refresh_task, "apply_async", lambda *a, **k: None)
+    threads_n = 2 if connection.vendor == "postgresql" else 1
+    barrier = threading.Barrier(threads_n)
+    errors = []
+
+    def post(month):
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=5)
+                feedback_changed.send(sender=None, organisation_id=trust.pk, months=[month])
+                time.sleep(0.2)  # both inside their transaction before either commits
+        except Exception as error:  # noqa: BLE001 - any failure of a post is the finding
+            errors.append(error)
+        finally:
+            connection.close()
+
+    months = [date(2026, 1, 5), date(2026, 2, 5)][:threads_n]
+    threads = [threading.Thread(target=post, args=(m,)) for m in months]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if threads_n == 1:  # SQLite runs one writer at a time: the second post merges in sequence
+        post(date(2026, 2, 5))
+    assert errors == []
+    with scopes_disabled():
+        request = SummaryRefresh.objects.get(organisation=trust)
+    assert request.months == ["2026-01-01", "2026-02-01"]

@@ -56,7 +56,7 @@ class Workers:
                 "config",
                 "worker",
                 "--pool=solo",
-                "--queues=celery,notifications",
+                "--queues=notifications,celery",
                 "--loglevel=warning",
                 "--without-gossip",
                 "--without-mingle",
