@@ -6,6 +6,10 @@ RUN pip install -r requirements.lock && useradd --create-home --uid 1000 app
 COPY . .
 # collectstatic needs a key to import settings; this build-time value is never used at run time.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+# The only paths the app writes at run time: uploads (MEDIA_ROOT, the shared `media` volume in
+# docker-compose.yml) and beat's schedule. Owned by `app` here, so a new named volume mounted on
+# /app/var/media is created owned by `app` too.
+RUN mkdir -p /app/var/media /app/var/beat && chown -R app:app /app/var
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

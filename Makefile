@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format lock vendor clean bench
+.PHONY: run test lint format lock vendor clean bench backup restore
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.usage_import --rows 1000000
+
+# Back up DATABASE_URL (pg_dump -Fc) and the uploaded files into backups/, keeping the newest
+# BACKUP_KEEP (14). Restore needs an explicit target, never DATABASE_URL. See docs/operations.md.
+backup:
+	scripts/backup.sh
+
+restore:
+	@test -n "$(DUMP)" -a -n "$(TARGET)" || { echo "usage: make restore DUMP=backups/portfolio-<stamp>.dump TARGET=postgres://user@host:5432/dbname [MEDIA_TARGET=dir]" >&2; exit 2; }
+	scripts/restore.sh --target "$(TARGET)" "$(DUMP)" $(if $(MEDIA_TARGET),--media-root "$(MEDIA_TARGET)")
 
 # Re-pin dependencies after editing pyproject.toml.
 lock: $(STAMP)

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.core.management import call_command
 
 from .notifications import invitation_send
 from .tenancy import TenantTask
@@ -12,3 +13,10 @@ from .tenancy import TenantTask
 )
 def invitation_send_task(organisation, invitation_id: int, base_url: str) -> None:
     invitation_send(invitation_id=invitation_id, base_url=base_url)
+
+
+@shared_task
+def sessions_clear_task() -> None:
+    """Nightly (beat): delete expired sessions, as Django's ``clearsessions`` command does. Sessions
+    live in the database only, so without this the table grows by every sign-in for ever."""
+    call_command("clearsessions")

@@ -177,6 +177,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.summaries_recompute_all_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Deletes expired sessions (Django's clearsessions): sessions live in the database.
+    "nightly-sessions-clear": {
+        "task": "accounts.tasks.sessions_clear_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "daily-renewal-reminders": {
         "task": "insights.tasks.renewal_reminders_send_task",
         "schedule": crontab(hour=7, minute=0),
