@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.summaries_refresh_sweep_task",
         "schedule": 60.0,
     },
+    # Requeues usage imports whose worker died (no progress for 10 minutes); deletes finished files.
+    "usage-import-requeue-stuck": {
+        "task": "portfolio.tasks.usage_imports_requeue_stuck_task",
+        "schedule": 120.0,
+    },
     "nightly-summary-recompute": {
         "task": "insights.tasks.summaries_recompute_all_task",
         "schedule": crontab(hour=2, minute=15),

@@ -193,11 +193,24 @@ class ContractForm(NHSModelForm):
 
 
 class UsageUploadForm(NHSForm):
+    TOO_LARGE = f"The selected file must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+    NOT_SAVED = (
+        "The file could not be saved because of a problem on our side. Nothing was imported. "
+        "Try again later"
+    )
+
     file = forms.FileField(
         label="Upload a CSV file",
         help_text="Columns: date, product, active_users, and optionally site, department.",
         error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
     )
+
+    @classmethod
+    def refused(cls, message: str) -> "UsageUploadForm":
+        """A form showing ``message`` against the file, for an upload refused unread."""
+        form = cls(data={}, files={})
+        form.errors["file"] = form.error_class([message], renderer=form.renderer)
+        return form
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -206,7 +219,5 @@ class UsageUploadForm(NHSForm):
         if upload.size == 0:
             raise forms.ValidationError("The selected file is empty")
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The selected file must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
-            )
+            raise forms.ValidationError(self.TOO_LARGE)
         return upload

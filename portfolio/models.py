@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.scoping import TenantModel
 
@@ -230,9 +231,16 @@ class ImportStatus(models.TextChoices):
 
 
 class UsageImport(TenantModel):
-    """One uploaded CSV of usage data: its progress and, if rejected, why (by line)."""
+    """One uploaded CSV of usage data: its progress and, if it failed, why.
 
-    file = models.FileField(upload_to="usage-imports/%Y/%m/")
+    ``pending`` → ``processing`` → ``succeeded`` or ``failed``. A file the rows of which have
+    problems fails with ``errors`` (by line); anything else that stops it (a missing file, the
+    database, a bug) fails with a plain-English ``failure_reason`` and may be tried again while
+    the file is kept. ``progress_at`` is the last sign of life: the sweep requeues an import whose
+    progress has stopped (its worker died), and ``attempts`` counts the runs that started.
+    """
+
+    file = models.FileField(upload_to="usage-imports/%Y/%m/", blank=True)  # "" once deleted
     original_name = models.CharField(max_length=255)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -246,11 +254,30 @@ class UsageImport(TenantModel):
     # [{"line": 12, "message": "..."}], capped so a bad 1 M-row file cannot bloat the table.
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    progress_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    @property
+    def status_label(self) -> str:
+        if self.status == ImportStatus.FAILED and self.failure_reason:
+            return "Could not finish"
+        return self.get_status_display()
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed for a reason other than the file's rows, and the file is still stored."""
+        return (
+            self.status == ImportStatus.FAILED
+            and bool(self.failure_reason)
+            and bool(self.file.name)
+            and self.file.storage.exists(self.file.name)
+        )
 
     def get_absolute_url(self):
         return reverse("portfolio:usage_import_detail", args=[self.organisation.ods_code, self.pk])

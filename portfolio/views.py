@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import Capability, role_can
@@ -11,6 +12,7 @@ from core.forms import bound_data
 from . import selectors, services
 from .forms import ContractForm, ProductFilterForm, ProductForm, UsageUploadForm
 from .models import Contract, ImportStatus, Product, UsageImport
+from .usage_import import MAX_UPLOAD_BYTES
 
 PAGE_SIZE = 50
 
@@ -155,32 +157,71 @@ def contract_update(request, product_id, contract_id):
     )
 
 
+# Room for the multipart framing and the CSRF token around a file of the largest size.
+UPLOAD_REQUEST_SLACK_BYTES = 64 * 1024
+
+
+@csrf_exempt  # checked by _usage_import_upload, after the size: the check would read the body
 @organisation_view(Capability.IMPORT_USAGE)
 @require_http_methods(["GET", "POST"])
 def usage_import_create(request):
+    if request.method == "POST":
+        if _declared_length(request) > MAX_UPLOAD_BYTES + UPLOAD_REQUEST_SLACK_BYTES:
+            return _upload_page(request, UsageUploadForm.refused(UsageUploadForm.TOO_LARGE), 413)
+        try:
+            request.FILES  # noqa: B018 - read the upload here: a full disk is a form error, not a 500
+        except OSError:
+            return _upload_page(request, UsageUploadForm.refused(UsageUploadForm.NOT_SAVED), 503)
+    return _usage_import_upload(request)
+
+
+@csrf_protect
+def _usage_import_upload(request):
     form = UsageUploadForm(bound_data(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        record = services.usage_import_start(
-            organisation=request.organisation,
-            uploaded_file=form.cleaned_data["file"],
-            user=request.user,
-        )
+        try:
+            record = services.usage_import_start(
+                organisation=request.organisation,
+                uploaded_file=form.cleaned_data["file"],
+                user=request.user,
+            )
+        except services.UsageUploadNotSaved:
+            return _upload_page(request, UsageUploadForm.refused(UsageUploadForm.NOT_SAVED), 503)
         return redirect(record)
+    return _upload_page(request, form, 400 if form.errors else 200)
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # no usable length: the form checks the file's size once it is read
+
+
+def _upload_page(request, form, status):
     return render(
         request,
         "portfolio/usage_upload.html",
         {"form": form, "imports": selectors.usage_import_list()},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
 @organisation_view(Capability.IMPORT_USAGE)
-@require_safe
+@require_http_methods(["GET", "POST"])
 def usage_import_detail(request, import_id):
     try:
         record = selectors.usage_import_get(import_id)
     except UsageImport.DoesNotExist:
         raise Http404 from None
+    if request.method == "POST":  # "Try again"
+        try:
+            record = services.usage_import_retry(record=record)
+        except services.UsageImportNotRetryable:
+            messages.error(
+                request, "This import cannot be tried again. Upload the file again instead."
+            )
+        return redirect(record)
     return render(
         request,
         "portfolio/usage_import_detail.html",

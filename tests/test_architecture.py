@@ -40,6 +40,9 @@ WHOLE_DATABASE = {
     ("feedback/tasks.py", "notifications_sweep_task", "scopes_disabled"): (
         "re-sends every trust's unsent notifications"
     ),
+    ("portfolio/tasks.py", "usage_imports_requeue_stuck_task", "scopes_disabled"): (
+        "requeues every trust's stalled usage imports and deletes their finished files"
+    ),
     ("insights/reminders.py", "renewal_reminders_send", "scopes_disabled"): (
         "the daily reminder run reads every trust's contracts"
     ),

@@ -29,6 +29,11 @@ def test_the_celery_app_finds_every_apps_tasks():
         "insights.tasks.summaries_recompute_task",
         "insights.tasks.summaries_recompute_all_task",
         "insights.tasks.renewal_reminders_send_task",
+        "insights.tasks.summaries_refresh_task",
+        "insights.tasks.summaries_refresh_sweep_task",
+        "portfolio.tasks.usage_imports_requeue_stuck_task",
+        "accounts.tasks.sessions_clear_task",
+        "core.tasks.outbox_relay_task",
     } <= names
 
 
