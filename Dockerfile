@@ -12,4 +12,4 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN mkdir -p /app/var/media /app/var/beat && chown -R app:app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"]
