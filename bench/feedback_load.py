@@ -34,6 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--modes", default="per-post,coalesced")
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("needs PostgreSQL: set DATABASE_URL")
@@ -57,7 +58,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     try:
-        rows = [run(mode, options, port) for mode in ("per-post", "coalesced")]
+        rows = [run(mode, options, port) for mode in options.modes.split(",")]
     finally:
         redis.terminate()
     print()

@@ -23,10 +23,10 @@ def merge_months(current: list[str] | None, new: list[str] | None) -> list[str] 
 def _take(organisation) -> tuple[bool, list[str] | None, int]:
     """Remove and return the trust's waiting request: (found, months, failures so far)."""
     with transaction.atomic():
+        # Wait for the lock: a change merging its months holds it until its (short) transaction
+        # commits. Skipping a locked row would leave that request without a task under load.
         request = (
-            SummaryRefresh.objects.select_for_update(skip_locked=True)
-            .filter(organisation=organisation)
-            .first()
+            SummaryRefresh.objects.select_for_update().filter(organisation=organisation).first()
         )
         if request is None:
             return False, None, 0

@@ -170,3 +170,38 @@ def test_changes_committing_at_once_share_one_refresh_request(trust, monkeypatch
     with scopes_disabled():
         request = SummaryRefresh.objects.get(organisation=trust)
     assert request.months == ["2026-01-01", "2026-02-01"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_waits_for_a_change_merging_into_its_request(trust, monkeypatch):
+    """Under load some post always holds the request's row lock while merging; the task must
+    wait for it, not skip the row (which would leave the request without a task)."""
+    monkeypatch.setattr(summaries_refresh_task, "apply_async", lambda *a, **k: None)
+    ProductFactory(organisation=trust)
+    feedback_changed.send(sender=None, organisation_id=trust.pk, months=[date(2026, 1, 5)])
+    holding = threading.Event()
+
+    def merging_post():
+        try:
+            with transaction.atomic():
+                feedback_changed.send(
+                    sender=None, organisation_id=trust.pk, months=[date(2026, 2, 5)]
+                )
+                holding.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    if connection.vendor == "postgresql":
+        thread = threading.Thread(target=merging_post)
+        thread.start()
+        assert holding.wait(timeout=5)
+    else:  # SQLite: one writer at a time, so the merge simply comes first
+        merging_post()
+    with scope(organisation=trust):
+        written = summaries_refresh_run(trust)
+    if connection.vendor == "postgresql":
+        thread.join()
+    assert written > 0  # took the request (both months), did not skip it
+    with scopes_disabled():
+        assert not SummaryRefresh.objects.filter(organisation=trust).exists()
