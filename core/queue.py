@@ -11,6 +11,7 @@ after one failed send the process stops asking the broker for ``BROKER_BACKOFF_S
 import logging
 import time
 from datetime import timedelta
+from itertools import takewhile
 
 from celery import current_app
 from django.db import transaction
@@ -87,9 +88,12 @@ def outbox_relay(resend_after: timedelta = RESEND_AFTER) -> dict:
         attempts__lt=MAX_ATTEMPTS,
     )
     broker_health.reset()  # the relay judges the broker afresh on each run
+    # Once a send fails the broker is away: stop, rather than log a failure for every row left.
     return run_isolated(
         "outbox relay",
-        list(waiting.order_by("created_at")[:1000]),
+        takewhile(
+            lambda _: broker_health.available(), waiting.order_by("created_at")[:1000].iterator()
+        ),
         _resend,
         key=lambda message: message.task_id,
     ).as_dict()

@@ -110,3 +110,16 @@ def test_a_task_run_by_celery_marks_its_row_done():
         enqueue_on_commit(outbox_relay_task)
     message = OutboxMessage.objects.get(task="core.tasks.outbox_relay_task")
     assert message.done_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relay_stops_at_the_first_failed_send_while_the_broker_is_away(monkeypatch):
+    down = BrokerDown()
+    monkeypatch.setattr(queue.current_app, "tasks", {"tests.broker_down": down})
+    old = timezone.now() - timedelta(hours=1)
+    for n in range(5):
+        OutboxMessage.objects.create(task="tests.broker_down", args=[n], created_at=old)
+    report = outbox_relay()
+    assert down.calls == 1  # one try, not one per row
+    assert report["done"] == 0 and len(report["failed"]) == 1
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 5  # all still waiting
