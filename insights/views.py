@@ -39,16 +39,17 @@ def _cached_body(key_parts, version, template, build):
 def _dashboard_page(request, kind: str, ods_code: str, build):
     """The trust or ICS dashboard: its body from the cache, or built from the summaries."""
     today = timezone.localdate()
+    version = selectors.summaries_version(today)
     body = _cached_body(
         (kind, ods_code, today.isoformat()),
-        selectors.summaries_version(today),
+        version,
         f"insights/includes/{kind}_dashboard_body.html",
         lambda: build(today),
     )
     context = {"body": body, "month": today}
     if kind == "trust":
         context["refresh_problem"] = selectors.summaries_refresh_problem()
-        context["figures_as_of"] = selectors.summaries_version(today)
+        context["figures_as_of"] = version
     return render(request, f"insights/{kind}_dashboard.html", context)
 
 
