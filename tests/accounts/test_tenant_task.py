@@ -4,6 +4,7 @@ import json
 
 import pytest
 from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
 
 from accounts.models import Organisation
 from accounts.scoping import ScopeError, current_organisation_ids
@@ -73,3 +74,17 @@ def test_a_retry_resends_the_id_not_the_object(trust):
     assert retry_probe.apply(args=[trust.pk], throw=False).get() == trust.pk
     expected = json.dumps([trust.pk])
     assert runs == [expected, expected]
+
+
+@shared_task(base=TenantTask, bind=True, name="tests.request_probe", max_retries=3)
+def request_probe(self, organisation):
+    runs.append((self.request.id, self.request.retries))
+    raise self.retry(countdown=60)
+
+
+def test_the_body_sees_the_real_request_its_id_and_retry_count(trust):
+    # The id is what the outbox marks done (outbox-<row>); the retry count is what stops a
+    # failing task after max_retries instead of retrying it for ever (a bare request said 0).
+    result = request_probe.apply(args=[trust.pk], task_id="outbox-42", retries=3, throw=False)
+    assert runs == [("outbox-42", 3)]
+    assert isinstance(result.result, MaxRetriesExceededError)

@@ -32,8 +32,9 @@ def _require_services():
 class Workers:
     """Starts real `celery worker` processes on the test database; stops (or kills) them."""
 
-    def __init__(self, mail_dir, media_root):
+    def __init__(self, mail_dir, media_root, log_dir):
         self.mail_dir = mail_dir
+        self.log_dir = log_dir
         self.env = {
             **os.environ,
             "DATABASE_URL": _test_database_url(),
@@ -47,6 +48,11 @@ class Workers:
         self.processes = []
 
     def start(self):
+        # The log goes to a file, never to a pipe: nobody reads a pipe until the worker stops, and
+        # once its buffer (64 KiB: a few dozen tracebacks during a fault) is full the worker blocks
+        # on its next log line for ever, which looks exactly like lost work.
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
         process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -64,29 +70,36 @@ class Workers:
             ],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
+        log.close()  # the child has its own descriptor
         self.processes.append(process)
         return process
+
+    def log_tail(self, chars=3000) -> str:
+        text = "".join(
+            path.read_text(errors="replace") for path in sorted(self.log_dir.glob("worker-*.log"))
+        )
+        return text[-chars:]
 
     def stop_all(self):
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
             try:
-                output, _ = process.communicate(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-                output, _ = process.communicate()
-            print((output or b"").decode(errors="replace")[-3000:])
+                process.wait()
+        print(self.log_tail())
 
 
 @pytest.fixture
 def workers(tmp_path, transactional_db, settings):
     _require_services()
     app.control.purge()
-    pool = Workers(tmp_path / "mail", settings.MEDIA_ROOT)
+    pool = Workers(tmp_path / "mail", settings.MEDIA_ROOT, tmp_path / "worker-logs")
     try:
         yield pool
     finally:

@@ -44,6 +44,7 @@ def test_a_postgresql_restart_during_load_loses_nothing_and_everything_converges
     workers,
     private_redis,
     private_postgres,  # noqa: F811
+    tmp_path,
 ):
     app.conf.task_always_eager = False
     env = {
@@ -62,23 +63,21 @@ def test_a_postgresql_restart_during_load_loses_nothing_and_everything_converges
     )
     workers.env.update(env)
     workers.start()
-    load = subprocess.Popen(  # noqa: S603
-        _driver("load", str(LOAD_SECONDS)),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Files, not pipes: a pipe nobody reads until the end blocks its writer once it is full.
+    load_out, load_err = tmp_path / "load.out", tmp_path / "load.err"
+    with load_out.open("wb") as stdout, load_err.open("wb") as stderr:
+        load = subprocess.Popen(  # noqa: S603
+            _driver("load", str(LOAD_SECONDS)), cwd=ROOT, env=env, stdout=stdout, stderr=stderr
+        )
     time.sleep(5)
     down_at = time.time()
     private_postgres.stop("fast")
     time.sleep(3)
     private_postgres.start()
     up_at = time.time()
-    out, err = load.communicate(timeout=120)
-    assert load.returncode == 0, err[-3000:]
-    result = json.loads(out.strip().splitlines()[-1])
+    load.wait(timeout=120)
+    assert load.returncode == 0, load_err.read_text(errors="replace")[-3000:]
+    result = json.loads(load_out.read_text().strip().splitlines()[-1])
     outside = [e for e in result["errors"] if not down_at - 0.5 <= e[0] <= up_at + 5]
     assert outside == [], "errors while the database was up"
     assert result["accepted"] > 0
@@ -94,7 +93,7 @@ def test_a_postgresql_restart_during_load_loses_nothing_and_everything_converges
         )
 
     began = time.monotonic()
-    assert wait_for(converged, timeout=180), state
+    assert wait_for(converged, timeout=180), (state, workers.log_tail())
     # Every accepted post is a row. A post whose COMMIT reached the server just as it stopped may
     # be saved although its client saw an error (the acknowledgement was lost): at most one such
     # "in doubt" row per error, never a lost one.
