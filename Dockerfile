@@ -6,9 +6,9 @@ RUN pip install -r requirements.lock && useradd --create-home --uid 1000 app
 COPY . .
 # collectstatic needs a key to import settings; this build-time value is never used at run time.
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
-# The only paths the app writes at run time: uploads (MEDIA_ROOT, the shared `media` volume in
-# docker-compose.yml) and beat's schedule. Owned by `app` here, so a new named volume mounted on
-# /app/var/media is created owned by `app` too.
+# The only paths the app writes at run time: beat's schedule, and uploads only if
+# UPLOAD_STORAGE=filesystem (MEDIA_ROOT; by default they are kept in PostgreSQL). Owned by `app`
+# here, so a new named volume mounted on either is created owned by `app` too.
 RUN mkdir -p /app/var/media /app/var/beat && chown -R app:app /app/var
 USER app
 EXPOSE 8000

@@ -296,8 +296,20 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"  # never served publicly: uploads are read by the app and its workers only
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Where uploads (usage CSVs) are kept. "database" (the default): in PostgreSQL (SQLite for
+# `make run`), streamed in 1 MiB chunks, so web and worker share them on any machine and a
+# database backup holds them. "filesystem": under MEDIA_ROOT, which web and worker must share.
+UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "database")
+UPLOAD_STORAGE_BACKENDS = {
+    "database": "core.storage.DatabaseStorage",
+    "filesystem": "django.core.files.storage.FileSystemStorage",
+}
+if UPLOAD_STORAGE not in UPLOAD_STORAGE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"UPLOAD_STORAGE must be one of {', '.join(UPLOAD_STORAGE_BACKENDS)}, not {UPLOAD_STORAGE!r}."
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": UPLOAD_STORAGE_BACKENDS[UPLOAD_STORAGE]},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

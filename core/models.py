@@ -35,3 +35,31 @@ class OutboxMessage(models.Model):
     @property
     def task_id(self) -> str:
         return f"outbox-{self.pk}"
+
+
+class StoredFile(models.Model):
+    """A file kept in the database (see core.storage.DatabaseStorage): web and worker read the
+    same uploads wherever they run, and a database backup holds them too."""
+
+    name = models.CharField(max_length=255, unique=True)
+    size = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.name
+
+
+class StoredFileChunk(models.Model):
+    """One piece of a stored file, so that saving or reading never holds a whole file at once."""
+
+    file = models.ForeignKey(StoredFile, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file", "index"], name="core_stored_file_chunk_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.file_id}#{self.index}"

@@ -7,6 +7,7 @@ from core.queue import enqueue_on_commit
 
 from .usage_import import (
     usage_import_files_delete_finished,
+    usage_import_orphan_files_delete,
     usage_import_process,
     usage_imports_requeue_stuck,
 )
@@ -37,4 +38,5 @@ def usage_imports_requeue_stuck_task() -> dict:
                 )
             ),
             "files_deleted": usage_import_files_delete_finished().as_dict(),
+            "orphan_files_deleted": usage_import_orphan_files_delete(),
         }

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from core.batch import BatchReport, run_isolated
 from core.dates import EARLIEST_DATE, long_date, months_between
+from core.models import StoredFile
 from core.text import has_control_characters, one_line
 
 from .models import ImportStatus, Product, UsageImport, UsageRecord
@@ -50,6 +51,9 @@ MAX_ATTEMPTS = 5
 RETRY_DELAYS_SECONDS = (0.5, 2.0, 5.0)
 # A file that failed for a reason other than its rows is kept this long for "Try again".
 KEEP_FAILED_FILES = timedelta(days=7)
+# A stored upload no import names (the database failed between saving it and recording the
+# import, and then could not delete it either) is deleted after this long.
+ORPHAN_FILES_AFTER = timedelta(days=1)
 # Deadlocks, serialisation failures, dropped connections, timeouts: worth another try. psycopg's
 # own classes (DeadlockDetected, SerializationFailure, ...) come from the raw COPY cursor.
 TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
@@ -527,6 +531,17 @@ def usage_import_files_delete_finished() -> BatchReport:
         lambda item: usage_import_file_delete(*item),
         key=lambda item: f"usage import {item[0]}",
     )
+
+
+def usage_import_orphan_files_delete() -> int:
+    """Delete uploads kept in the database (UPLOAD_STORAGE=database) that no import names.
+    Whole-database: call it inside ``scopes_disabled`` (the sweep). Returns how many."""
+    named = UsageImport.objects.exclude(file="").values("file")
+    orphans = StoredFile.objects.filter(
+        name__startswith=f"{UsageImport._meta.get_field('file').upload_to.split('/')[0]}/",
+        created_at__lt=timezone.now() - ORPHAN_FILES_AFTER,
+    ).exclude(name__in=named)
+    return orphans.delete()[1].get(StoredFile._meta.label, 0)
 
 
 def products_by_name() -> dict[str, int]:

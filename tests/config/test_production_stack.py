@@ -74,12 +74,9 @@ def test_beats_health_is_its_schedule_files_age(services):
     assert f"beat:{Path(schedule).parent}" in beat["volumes"]
 
 
-def test_web_and_worker_share_one_uploads_volume_at_media_root(compose, services):
-    media_root = services["web"]["environment"]["MEDIA_ROOT"]
+def test_web_and_worker_share_uploads_through_the_database_not_a_disk(services):
     for name in ("web", "worker"):
-        assert services[name]["environment"]["MEDIA_ROOT"] == media_root, name
-        assert f"media:{media_root}" in services[name]["volumes"], name
-    assert "media" in compose["volumes"]
+        assert services[name]["environment"]["UPLOAD_STORAGE"] == "database", name
 
 
 def test_the_image_creates_its_writable_directories_for_the_app_user():

@@ -43,6 +43,7 @@ class Workers:
             "SECRET_KEY": "integration-test-only",
             "ALLOWED_HOSTS": "localhost",
             "MEDIA_ROOT": str(media_root),
+            "UPLOAD_STORAGE": "database",
         }
         self.env.pop("PYTEST_VERSION", None)  # the worker is a production-like process, not a test
         self.processes = []
@@ -99,7 +100,9 @@ class Workers:
 def workers(tmp_path, transactional_db, settings):
     _require_services()
     app.control.purge()
-    pool = Workers(tmp_path / "mail", settings.MEDIA_ROOT, tmp_path / "worker-logs")
+    # A MEDIA_ROOT of the worker's own, as on another machine: uploads reach it through the
+    # database (UPLOAD_STORAGE=database), never through a shared disk.
+    pool = Workers(tmp_path / "mail", tmp_path / "worker-media", tmp_path / "worker-logs")
     try:
         yield pool
     finally:

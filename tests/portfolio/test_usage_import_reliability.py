@@ -56,6 +56,16 @@ def trust(trust):
     return trust
 
 
+@pytest.fixture(autouse=True)
+def _uploads_on_disk(settings):
+    """These tests inject disk faults into FileSystemStorage; the database storage (the default)
+    has its own in tests/core/test_storage.py."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+
+
 @pytest.fixture
 def no_sleep():
     with mock.patch.object(usage_import.time, "sleep") as sleep:
