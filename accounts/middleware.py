@@ -7,7 +7,21 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
 
 from .mfa import ADMIN_SITE_MESSAGE, mfa_enrolment_redirect, user_has_mfa
+from .scoping import database_fail_closed
 from .sessions import session_expiry_reason
+
+
+class DatabaseFailClosedMiddleware:
+    """A request starts with the database showing no trust until a tenant decorator (or an
+    explicit whole-database path) enters a scope: as in production, whatever a test harness set
+    for its own set-up code (accounts.scoping.database_default)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with database_fail_closed():
+            return self.get_response(request)
 
 
 class LoginRequiredByDefaultMiddleware:

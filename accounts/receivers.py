@@ -6,6 +6,7 @@ import time
 
 from allauth.account.signals import user_logged_in
 from allauth.mfa.signals import authenticator_added
+from celery.signals import task_postrun, task_prerun
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in as session_signed_in
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils.html import format_html
 
 from .adapters import SESSION_INVITATION_KEY
 from .mfa import mfa_return_url_pop
+from .scoping import database_default_reset, database_default_set
 from .selectors import invitation_get_by_token
 from .services import invitation_accept
 from .sessions import session_start
@@ -58,3 +60,20 @@ def offer_the_way_back(sender, request, user, **kwargs):
                 url,
             ),
         )
+
+
+_task_database_defaults = {}
+
+
+@task_prerun.connect(dispatch_uid="accounts-task-database-fail-closed")
+def task_database_fail_closed(task_id=None, **kwargs):
+    """A task starts with the database showing no trust, as in a worker, even when a test runs
+    it in-process: TenantTask or ``scopes_disabled`` must say what it may see."""
+    _task_database_defaults[task_id] = database_default_set(frozenset())
+
+
+@task_postrun.connect(dispatch_uid="accounts-task-database-default-restore")
+def task_database_default_restore(task_id=None, **kwargs):
+    token = _task_database_defaults.pop(task_id, None)
+    if token is not None:
+        database_default_reset(token)

@@ -24,6 +24,12 @@ class _Scope:
 
 
 _current: ContextVar[_Scope | None] = ContextVar("tenant_scope", default=None)
+# What the database (row-level security, accounts.rls) is told when no scope is active: no trust.
+# Only the test harness changes it, so that test code may set up rows outside a scope; requests
+# and tasks put it back (``database_fail_closed``), so they run exactly as in production.
+_database_default: ContextVar[frozenset[int] | None] = ContextVar(
+    "tenant_database_default", default=frozenset()
+)
 
 
 @contextlib.contextmanager
@@ -51,6 +57,41 @@ def scopes_disabled():
         yield
     finally:
         _current.reset(token)
+
+
+def database_scope() -> frozenset[int] | None:
+    """The organisations the database may show now: the active scope's, None for the whole
+    database (``scopes_disabled``), and outside any scope none at all."""
+    active = _current.get()
+    if active is None:
+        return _database_default.get()
+    return active.organisation_ids
+
+
+@contextlib.contextmanager
+def database_default(organisation_ids: frozenset[int] | None):
+    """What the database sees outside any scope (tests only: ``None``, the whole database)."""
+    token = _database_default.set(organisation_ids)
+    try:
+        yield
+    finally:
+        _database_default.reset(token)
+
+
+def database_default_set(organisation_ids: frozenset[int] | None):
+    """As :func:`database_default`, for code that starts and ends in two calls (Celery's task
+    signals): returns the token to give :func:`database_default_reset`."""
+    return _database_default.set(organisation_ids)
+
+
+def database_default_reset(token) -> None:
+    _database_default.reset(token)
+
+
+def database_fail_closed():
+    """Outside any scope the database shows no trust (the production default; requests and
+    tasks enter this so a test harness default cannot reach them)."""
+    return database_default(frozenset())
 
 
 def current_organisation_ids() -> frozenset[int] | None:

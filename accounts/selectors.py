@@ -3,13 +3,18 @@
 from django.db.models import QuerySet
 
 from .models import AuditEntry, IcsMembership, Invitation, Membership, Organisation, User
+from .scoping import scopes_disabled
 
 
-def membership_list(user) -> QuerySet[Membership]:
-    """The trusts the user may work in: their memberships, less any suspended."""
-    return Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
-        "organisation", "organisation__ics"
-    )
+def membership_list(user) -> list[Membership]:
+    """The trusts the user may work in: their memberships, less any suspended. The person's own
+    rows across trusts, read before any trust is chosen (accounts.rls: the database too)."""
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
+                "organisation", "organisation__ics"
+            )
+        )
 
 
 def ics_membership_list(user) -> QuerySet[IcsMembership]:
@@ -47,11 +52,12 @@ def invitation_list_open() -> QuerySet[Invitation]:
 
 def invitation_get_by_token(token: str) -> Invitation | None:
     """The accept link looks an invitation up by its secret token, before any tenant is known."""
-    return (
-        Invitation.unscoped.select_related("organisation")
-        .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True)
-        .first()
-    )
+    with scopes_disabled():  # one row, named by its secret token (accounts.rls: the database too)
+        return (
+            Invitation.unscoped.select_related("organisation")
+            .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True)
+            .first()
+        )
 
 
 def audit_entry_list_recent(limit: int = 100) -> QuerySet[AuditEntry]:

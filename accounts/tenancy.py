@@ -17,7 +17,7 @@ from django.http import Http404
 from .mfa import mfa_enrolment_redirect, mfa_requirement, user_has_mfa
 from .models import IcsMembership, Membership, Organisation
 from .permissions import role_can
-from .scoping import scope
+from .scoping import scope, scopes_disabled
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +27,14 @@ SESSION_ORGANISATION_KEY = "current_organisation"
 def _membership_for(user, ods_code) -> Membership:
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("organisation", "organisation__ics")
-        .filter(user=user, organisation__ods_code=ods_code, suspended_at__isnull=True)
-        .first()
-    )
+    # The person's own membership, read before the trust's scope can be entered: the one
+    # whole-database read of a request (accounts.rls), narrowed to this user and this trust.
+    with scopes_disabled():
+        membership = (
+            Membership.objects.select_related("organisation", "organisation__ics")
+            .filter(user=user, organisation__ods_code=ods_code, suspended_at__isnull=True)
+            .first()
+        )
     if membership is None:
         raise Http404
     return membership

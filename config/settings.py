@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.middleware.DatabaseFailClosedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -111,6 +112,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections are worth ~3x on DB-backed pages (DESIGN.md measurements).
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Connect as another role of the same server and database than DATABASE_URL's user: the
+    # service runs as the app role, migrations and backups as the owner (`manage.py db_roles`,
+    # accounts/rls.py). Handy when one URL serves all three, as in `make run` on PostgreSQL.
+    if os.environ.get("DATABASE_USER"):
+        DATABASES["default"]["USER"] = os.environ["DATABASE_USER"]
+        DATABASES["default"]["PASSWORD"] = os.environ.get("DATABASE_PASSWORD", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache -------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from accounts.models import Organisation
+from accounts.scoping import scopes_disabled
 
 from .models import Feedback, FeedbackLink, FeedbackVote, Status
 
@@ -103,9 +104,12 @@ def feedback_link_get(link_id: int) -> FeedbackLink:
 
 def feedback_link_get_by_token(token: str) -> FeedbackLink | None:
     """The only unscoped feedback lookup: the secret token in the QR code names the trust."""
-    return (
-        FeedbackLink.unscoped.select_related("organisation", "product").filter(token=token).first()
-    )
+    with scopes_disabled():  # one row, named by its secret token (accounts.rls: the database too)
+        return (
+            FeedbackLink.unscoped.select_related("organisation", "product")
+            .filter(token=token)
+            .first()
+        )
 
 
 def organisation_get_for_contact_confirmation(organisation_id: int) -> Organisation | None:

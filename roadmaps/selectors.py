@@ -2,6 +2,7 @@ from collections import OrderedDict
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts.scoping import scopes_disabled
 from feedback.models import Feedback
 from feedback.models import Status as FeedbackStatus
 from portfolio.models import Capability
@@ -92,8 +93,9 @@ def roadmap_item_list_shared_by_capability() -> list[tuple[str, list[RoadmapItem
 
 def roadmap_item_get_public(token: str) -> RoadmapItem | None:
     """The public-link page: looked up by its secret token, only while visibility is public."""
-    return (
-        RoadmapItem.unscoped.select_related("product", "organisation")
-        .filter(public_token=token, visibility=Visibility.PUBLIC)
-        .first()
-    )
+    with scopes_disabled():  # one row, named by its secret token (accounts.rls: the database too)
+        return (
+            RoadmapItem.unscoped.select_related("product", "organisation")
+            .filter(public_token=token, visibility=Visibility.PUBLIC)
+            .first()
+        )

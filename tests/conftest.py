@@ -7,9 +7,12 @@ import shutil
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
+from accounts.management.commands.db_roles import DEFAULT_APP, DEFAULT_OWNER, roles_ensure
 from accounts.permissions import Role
+from accounts.scoping import database_default
 from config.celery import app
 from core.queue import broker_health
 
@@ -46,6 +49,63 @@ def pytest_collection_modifyitems(config, items):
         missing.append("Debian chromium must be installed in CI")
     if missing:
         raise pytest.UsageError("; ".join(missing))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the suite runs as the app role, under row-level security, as the service
+    does: the test database is created and migrated by the superuser of DATABASE_URL, handed to
+    the owner role (``manage.py db_roles``), and every test connects as the app role. (TRUNCATE
+    is granted here only, for the transactional tests' flush.)"""
+    default = connections["default"]
+    if default.vendor != "postgresql":
+        yield
+        return
+    superuser = default.settings_dict["USER"]
+    with django_db_blocker.unblock():
+        roles_ensure(DEFAULT_OWNER, DEFAULT_APP, truncate=True)
+    _connect_as(DEFAULT_APP)
+    try:
+        yield
+    finally:
+        _connect_as(superuser)  # to drop the test database
+
+
+def _connect_as(user):
+    for conn in connections.all():
+        conn.close()
+        conn.settings_dict["USER"] = user
+
+
+@pytest.fixture
+def as_owner(transactional_db):
+    """Connect as the owner role (BYPASSRLS) for one test: migration tests, and the harness
+    self-tests that must see an application-level leak the database's wall would otherwise stop."""
+    default = connections["default"]
+    if default.vendor != "postgresql":
+        yield
+        return
+    app_role = default.settings_dict["USER"]
+    _connect_as(DEFAULT_OWNER)
+    try:
+        yield
+    finally:
+        _connect_as(app_role)
+
+
+def owner_database_url() -> str:
+    """The test database as its owner role (migrations, backups: BYPASSRLS)."""
+    s = connections["default"].settings_dict
+    return f"postgres://{DEFAULT_OWNER}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@pytest.fixture(autouse=True)
+def _test_code_sees_every_trust():
+    """Test set-up and assertions may read and write any trust's rows outside a scope (the
+    factories do); requests and tasks still start fail-closed (accounts.middleware,
+    accounts.receivers), so the code under test meets the database as in production."""
+    with database_default(None):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,23 @@ WHOLE_DATABASE = {
     ("roadmaps/selectors.py", "roadmap_item_get_public", "unscoped"): (
         "a published roadmap item's secret link, before any trust is known"
     ),
+    # The database's wall (accounts.rls) takes the same word: these are also the only reads the
+    # database serves across trusts, each narrowed to one secret token or the person's own rows.
+    ("accounts/selectors.py", "invitation_get_by_token", "scopes_disabled"): (
+        "the invitation named by its secret token, before any trust is known"
+    ),
+    ("feedback/selectors.py", "feedback_link_get_by_token", "scopes_disabled"): (
+        "the QR-code link named by its secret token, before any trust is known"
+    ),
+    ("roadmaps/selectors.py", "roadmap_item_get_public", "scopes_disabled"): (
+        "the published item named by its secret link, before any trust is known"
+    ),
+    ("accounts/selectors.py", "membership_list", "scopes_disabled"): (
+        "the signed-in person's own memberships, to choose a trust"
+    ),
+    ("accounts/tenancy.py", "_membership_for", "scopes_disabled"): (
+        "the signed-in person's own membership of the trust in the URL, before its scope is entered"
+    ),
     ("feedback/tasks.py", "notifications_sweep_task", "scopes_disabled"): (
         "re-sends every trust's unsent notifications"
     ),

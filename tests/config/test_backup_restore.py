@@ -11,12 +11,13 @@ import secrets
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import psycopg
 import pytest
 from django.db import connection
 
+from accounts.management.commands.db_roles import DEFAULT_OWNER
 from tests.factories import FeedbackFactory, OrganisationFactory, ProductFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,12 +38,15 @@ def run(script, *args, **env):
     )
 
 
-def database_url(name: str) -> str:
-    """A libpq URL for database ``name`` on the test database's server, as the same user."""
+def database_url(name: str, user: str | None = None) -> str:
+    """A libpq URL for database ``name`` on the test database's server: as the superuser of
+    DATABASE_URL (the tests connect as the app role, which may not create databases nor see
+    every trust), or as ``user``."""
     s = connection.settings_dict
-    auth = quote(s["USER"] or "", safe="")
-    if s["PASSWORD"]:
-        auth += ":" + quote(s["PASSWORD"], safe="")
+    given = urlsplit(os.environ.get("DATABASE_URL", ""))
+    auth = quote(user or given.username or "", safe="")
+    if not user and given.password:
+        auth += ":" + quote(given.password, safe="")
     host = s["HOST"] or ""
     port = f":{s['PORT']}" if s["PORT"] else ""
     return f"postgresql://{auth}@{host}{port}/{quote(name, safe='')}"
@@ -78,11 +82,11 @@ def postgres_tools(transactional_db):
 def empty_database(postgres_tools):
     """A new, empty database on the same server, dropped afterwards: the restore target."""
     name = f"restore_check_{secrets.token_hex(6)}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
     yield database_url(name)
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def snapshot(url: str) -> dict[str, tuple[int, str]]:
@@ -113,7 +117,9 @@ def test_a_backup_restores_into_a_new_database_with_the_same_rows_and_files(
     backups = tmp_path / "backups"
     source = database_url(connection.settings_dict["NAME"])
 
-    made = run(BACKUP, DATABASE_URL=source, BACKUP_DIR=backups, MEDIA_ROOT=media)
+    # Backups run as the owner role (BYPASSRLS): the app role would see no trust's rows.
+    owner = database_url(connection.settings_dict["NAME"], user=DEFAULT_OWNER)
+    made = run(BACKUP, DATABASE_URL=owner, BACKUP_DIR=backups, MEDIA_ROOT=media)
     assert made.returncode == 0, made.stderr
     (dump,) = backups.glob("portfolio-*.dump")
     (archive,) = backups.glob("media-*.tar.gz")

@@ -47,7 +47,7 @@ def test_every_long_running_service_restarts_and_is_health_checked(services):
 
 def test_migrations_run_once_before_web_worker_and_beat(services):
     migrate = services["migrate"]
-    assert command(migrate) == "python manage.py migrate --noinput"
+    assert command(migrate).endswith('python manage.py migrate --noinput"')
     assert migrate["restart"] == "no"
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
     for name in PROCESSES:
@@ -106,3 +106,14 @@ def test_the_operations_guide_lists_every_beat_job(settings):
     guide = (ROOT / "docs" / "operations.md").read_text()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert f"`{entry['task']}`" in guide, f"docs/operations.md does not describe {name}"
+
+
+def test_the_services_connect_as_the_app_role_and_migrate_makes_the_roles_first(services):
+    for name in ("web", "worker", "beat"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url.startswith("postgres://portfolio_app:"), name  # row-level security applies
+    migrate = services["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://portfolio:")  # superuser
+    steps = command(migrate)
+    assert steps.index("manage.py db_roles") < steps.index("DATABASE_USER=portfolio_owner")
+    assert steps.index("DATABASE_USER=portfolio_owner") < steps.index("manage.py migrate")

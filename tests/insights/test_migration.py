@@ -70,7 +70,7 @@ def _old_world(apps):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_summaries_written_before_the_move_are_read_by_insights_after_it():
+def test_summaries_written_before_the_move_are_read_by_insights_after_it(as_owner):
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
     try:
         old_apps = _migrate(BEFORE_THE_MOVE)
