@@ -12,11 +12,23 @@ $(STAMP): requirements-dev.lock
 	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# On PostgreSQL (DATABASE_URL=postgres://SUPERUSER@.../db make run): the roles are made first,
+# migrations and demo data run as the owner role, and the server as the app role, under
+# row-level security (accounts/rls.py).
+ifneq ($(filter postgres%,$(DATABASE_URL)),)
+AS_OWNER := DATABASE_USER=portfolio_owner
+AS_APP := DATABASE_USER=portfolio_app
+ROLES := DEBUG=1 $(BIN)/python manage.py db_roles
+else
+ROLES := @true
+endif
+
 run: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 $(BIN)/python manage.py load_demo_data
+	$(ROLES)
+	DEBUG=1 $(AS_OWNER) $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(AS_OWNER) $(BIN)/python manage.py load_demo_data
 	@echo "Demo: two-factor set-up is not enforced for admins (ADMIN_MFA_REQUIRED=0); production enforces it."
-	DEBUG=1 ADMIN_MFA_REQUIRED=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(AS_APP) ADMIN_MFA_REQUIRED=0 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The whole suite, with branch coverage. It fails under the floor in pyproject.toml (90 %), or
 # under COVERAGE_FLOOR if set: CI, where nothing is skipped, holds the full run to a higher one.
