@@ -208,3 +208,23 @@ def test_a_reused_connection_carries_no_scope_into_the_next_request(two_trusts):
             assert {r[0] for r in raw("SELECT organisation_id FROM portfolio_product")} == {
                 theirs.pk
             }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_for_different_trusts_on_one_connection_see_only_their_own(
+    trust, other_trust, two_trust_user, client_for, settings
+):
+    ProductFactory(organisation=trust, name="Only in the first trust")
+    ProductFactory(organisation=other_trust, name="Only in the second trust")
+    client = client_for(two_trust_user)
+    pids = []
+    for ours, mine, theirs in ((trust, "first", "second"), (other_trust, "second", "first")):
+        body = client.get(f"/o/{ours.ods_code}/products/").content.decode()
+        assert f"Only in the {mine} trust" in body
+        assert f"Only in the {theirs} trust" not in body
+        pids.append(raw("SELECT pg_backend_pid()")[0][0])
+        with database_fail_closed():  # what the connection carries after the request: nothing
+            assert raw("SELECT count(*) FROM portfolio_product") == [(0,)]
+    assert pids[0] == pids[1], "the same connection served both requests"
+    with database_fail_closed(), scope(organisation=trust):
+        assert raw("SELECT name FROM portfolio_product") == [("Only in the first trust",)]
