@@ -79,6 +79,21 @@ def test_every_tenant_table_has_forced_row_level_security_and_the_tenant_policy(
     )
 
 
+def test_a_table_whose_parent_is_tenant_data_is_tenant_data_too():
+    """A table without an organisation column but with a foreign key to a tenant table (a child
+    row of a trust's data) must be protected as well; today there is none."""
+    tenant = set(tenant_tables())
+    children = raw(
+        "SELECT DISTINCT child.relname FROM pg_constraint fk "
+        "JOIN pg_class child ON child.oid = fk.conrelid "
+        "JOIN pg_class parent ON parent.oid = fk.confrelid "
+        "WHERE fk.contype = 'f' AND parent.relname = ANY(%s) AND NOT (child.relname = ANY(%s)) "
+        "AND NOT child.relforcerowsecurity",
+        [sorted(tenant), sorted(tenant)],
+    )
+    assert children == [], "child tables of tenant data without row-level security"
+
+
 def test_the_app_connects_as_a_role_that_row_level_security_applies_to():
     ((user, superuser, bypass),) = raw(
         "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
