@@ -7,11 +7,13 @@ is filtered to the organisation. Celery tasks about one trust use :class:`Tenant
 the same from the organisation id they are sent.
 """
 
+import contextlib
 import logging
 from functools import wraps
 
 from celery import Task
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 
 from .mfa import mfa_enrolment_redirect, mfa_requirement, user_has_mfa
@@ -40,6 +42,16 @@ def _membership_for(user, ods_code) -> Membership:
     return membership
 
 
+def _read_transaction(request):
+    """A page that only reads (GET, HEAD) runs in one transaction, so the database's scope
+    (accounts.rls) is written once for the page instead of once per query. Forms (POST) keep the
+    transactions their services open: a failure there must not roll back what was already saved."""
+    already = transaction.get_connection().in_atomic_block  # e.g. a test's transaction
+    if request.method in ("GET", "HEAD") and not already:
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
 def organisation_view(capability: str):
     """Resolve ``request.organisation`` and ``request.role``; require ``capability``.
 
@@ -63,7 +75,7 @@ def organisation_view(capability: str):
                 request.session[SESSION_ORGANISATION_KEY] = (
                     membership.organisation.ods_code
                 )  # no write per page
-            with scope(organisation=membership.organisation):
+            with scope(organisation=membership.organisation), _read_transaction(request):
                 return view(request, *args, **kwargs)
 
         wrapped.tenant_kind = "organisation"
@@ -93,7 +105,7 @@ def ics_view(capability: str):
             trust_ids = list(
                 Organisation.objects.filter(ics=membership.ics).values_list("pk", flat=True)
             )
-            with scope(organisations=trust_ids):
+            with scope(organisations=trust_ids), _read_transaction(request):
                 return view(request, *args, **kwargs)
 
         wrapped.tenant_kind = "ics"

@@ -111,6 +111,8 @@ class Command(BaseCommand):
             owner_password=os.environ.get("DATABASE_OWNER_PASSWORD") or None,
             app_password=os.environ.get("DATABASE_APP_PASSWORD") or None,
         )
+        if options["verbosity"] < 1:
+            return
         self.stdout.write(
             f"Roles ready: {owner} owns the schema ({moved} objects handed over), {app} reads "
             "and writes rows under row-level security."
