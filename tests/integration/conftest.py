@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
@@ -131,3 +132,27 @@ def wait_for(predicate, timeout=60.0):
             return True
         time.sleep(0.2)
     return False
+
+
+def raw_connection():
+    """A second connection to the test database, outside Django: a test holds locks on it."""
+    s = connection.settings_dict
+    return psycopg.connect(
+        host=s["HOST"] or "127.0.0.1",
+        port=s["PORT"] or 5432,
+        user=s["USER"],
+        password=s["PASSWORD"] or None,
+        dbname=s["NAME"],
+        autocommit=False,
+    )
+
+
+def waiting_to_insert_into(table: str) -> bool:
+    """Some session (the worker) is blocked on a lock in an INSERT INTO ``table``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query ILIKE %s",
+            [f"%INSERT INTO %{table}%"],  # quoted or not
+        )
+        return cursor.fetchone()[0] > 0

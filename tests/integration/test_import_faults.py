@@ -4,10 +4,8 @@ stuck-import sweep sends the import to a new worker, and the import completes, o
 import signal
 from datetime import date, timedelta
 
-import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from accounts.scoping import scope
@@ -20,7 +18,7 @@ from portfolio.tasks import usage_imports_requeue_stuck_task
 from portfolio.usage_import import STUCK_AFTER
 
 from ..factories import ProductFactory
-from .conftest import wait_for
+from .conftest import raw_connection, wait_for, waiting_to_insert_into
 
 ROWS = 200_000
 
@@ -32,28 +30,6 @@ def _big_csv(product_name: str) -> SimpleUploadedFile:
         for n in range(ROWS)
     ]
     return SimpleUploadedFile("big.csv", ("\n".join(lines) + "\n").encode())
-
-
-def _raw_connection():
-    s = connection.settings_dict
-    return psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        password=s["PASSWORD"] or None,
-        dbname=s["NAME"],
-        autocommit=False,
-    )
-
-
-def _worker_waiting_to_write() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE %s",
-            [f"%INSERT INTO {UsageRecord._meta.db_table}%"],
-        )
-        return cursor.fetchone()[0] > 0
 
 
 def _usage_rows(trust) -> int:
@@ -69,7 +45,7 @@ def test_a_worker_killed_mid_import_then_the_sweep_completes_it_once(workers):
     trust = product.organisation
 
     # Hold the usage table so the worker stops at its upsert with every row checked, then kill it.
-    blocker = _raw_connection()
+    blocker = raw_connection()
     try:
         blocker.execute(f"LOCK TABLE {UsageRecord._meta.db_table} IN EXCLUSIVE MODE")
         with scope(organisation=trust):
@@ -77,7 +53,9 @@ def test_a_worker_killed_mid_import_then_the_sweep_completes_it_once(workers):
                 organisation=trust, uploaded_file=_big_csv(product.name), user=None
             )
         assert record.status == ImportStatus.PENDING
-        assert wait_for(_worker_waiting_to_write, timeout=120), "the worker never reached the write"
+        assert wait_for(lambda: waiting_to_insert_into(UsageRecord._meta.db_table), timeout=120), (
+            "the worker never reached the write"
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=20)
     finally:

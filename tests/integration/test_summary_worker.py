@@ -5,10 +5,8 @@ import signal
 from datetime import timedelta
 from decimal import Decimal
 
-import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from accounts.scoping import scope
@@ -20,32 +18,12 @@ from portfolio.models import UsageRecord
 from portfolio.services import usage_import_start
 
 from ..factories import ProductFactory
-from .conftest import wait_for
+from .conftest import raw_connection, wait_for, waiting_to_insert_into
 
 
 def _mean(product, month):
     row = ProductMonthSummary.unscoped.filter(product=product, month=month).first()
     return row.mean_daily_active_users if row else None
-
-
-def _raw_connection():
-    s = connection.settings_dict
-    return psycopg.connect(
-        host=s["HOST"] or "127.0.0.1",
-        port=s["PORT"] or 5432,
-        user=s["USER"],
-        dbname=s["NAME"],
-        autocommit=False,
-    )
-
-
-def _waiting_on_summary_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query ILIKE 'INSERT INTO %%insights_productmonthsummary%%'"
-        )
-        return cursor.fetchone()[0] > 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -68,11 +46,13 @@ def test_import_then_kill_mid_recompute_then_converge(workers):
 
     # New data arrives; hold the summary table so the worker's run stops half-way, then kill it.
     UsageRecord.unscoped.create(organisation=trust, product=product, date=day2, active_users=300)
-    blocker = _raw_connection()
+    blocker = raw_connection()
     try:
         blocker.execute("LOCK TABLE insights_productmonthsummary IN EXCLUSIVE MODE")
         summaries_recompute_task.delay(trust.pk, None)
-        assert wait_for(_waiting_on_summary_lock, timeout=60), "the worker never reached the upsert"
+        assert wait_for(
+            lambda: waiting_to_insert_into(ProductMonthSummary._meta.db_table), timeout=60
+        ), "the worker never reached the upsert"
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=20)
     finally:
