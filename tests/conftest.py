@@ -93,12 +93,6 @@ def as_owner(transactional_db):
         _connect_as(app_role)
 
 
-def owner_database_url() -> str:
-    """The test database as its owner role (migrations, backups: BYPASSRLS)."""
-    s = connections["default"].settings_dict
-    return f"postgres://{DEFAULT_OWNER}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
 @pytest.fixture(autouse=True)
 def _test_code_sees_every_trust():
     """Test set-up and assertions may read and write any trust's rows outside a scope (the
