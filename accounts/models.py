@@ -111,6 +111,18 @@ class Organisation(models.Model):
     require_mfa = models.BooleanField(
         "require two-factor authentication for every member", default=False, db_default=False
     )
+    # Single sign-on policy (accounts.sso): members sign in only through NHSmail or CIS2, and
+    # people with a verified address at these domains may join as viewers on their first sign-in.
+    sso_only = models.BooleanField(
+        "members sign in through single sign-on only", default=False, db_default=False
+    )
+    sso_join_domains = models.CharField(
+        "e-mail domains that may join as viewers through single sign-on",
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+    )
 
     class Meta:
         ordering = ["name"]
