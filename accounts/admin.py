@@ -29,15 +29,26 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(IntegratedCareSystem)
 class IntegratedCareSystemAdmin(admin.ModelAdmin):
-    list_display = ["ods_code", "name", "region"]
+    list_display = ["ods_code", "name", "region", "opened_on", "closed_on"]
+    list_filter = ["region"]
     search_fields = ["ods_code", "name"]
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["ods_code", "name", "ics", "require_mfa"]
+    list_display = ["ods_code", "name", "ics", "ics_overridden", "closed_on", "require_mfa"]
     list_select_related = ["ics"]
+    list_filter = ["ics_overridden"]
     search_fields = ["ods_code", "name"]
+    autocomplete_fields = ["successor"]
+
+    def save_model(self, request, obj, form, change):
+        # ODS links a trust to the ICB by geography, which is wrong for some (an ambulance trust
+        # serves several ICBs): an ICS chosen here is kept by later ODS imports. Clearing the
+        # box in the same save hands the trust back to ODS.
+        if change and "ics" in form.changed_data and "ics_overridden" not in form.changed_data:
+            obj.ics_overridden = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -1,5 +1,5 @@
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -12,13 +12,40 @@ from django.utils import timezone
 from .permissions import IcsRole, Role
 from .scoping import TenantManager, TenantModel
 
+# ODS codes are 3 to 5 capital letters or numbers: the older structured codes (trust RJ1, ICB QWE)
+# and the ANANA codes ODS has issued for new organisations since 2020 (trust G6V2S, ICB D7T5G).
+ODS_CODE_PATTERN = r"^[A-Z0-9]{3,5}$"
 ics_ods_code_validator = RegexValidator(
-    r"^Q[A-Z0-9]{2}$", "Enter an ICS ODS code: Q followed by 2 letters or numbers, like QWE."
+    ODS_CODE_PATTERN,
+    "Enter an ICB ODS code: 3 to 5 capital letters or numbers, like QWE or D7T5G.",
 )
 trust_ods_code_validator = RegexValidator(
-    r"^R[A-Z0-9]{1,4}$",
-    "Enter a trust ODS code: R followed by up to 4 letters or numbers, like RJ1.",
+    ODS_CODE_PATTERN,
+    "Enter a trust ODS code: 3 to 5 capital letters or numbers, like RJ1 or G6V2S.",
 )
+
+
+def open_on(day: date | None = None, prefix: str = "") -> models.Q:
+    """Open on ``day`` (today, Europe/London, by default): no close date, or one still to come.
+    ODS publishes a close date ahead of a planned merger; until it passes the trust is open."""
+    day = day or timezone.localdate()
+    return models.Q(**{f"{prefix}closed_on__isnull": True}) | models.Q(
+        **{f"{prefix}closed_on__gt": day}
+    )
+
+
+class OdsLifecycle(models.Model):
+    """Open and close dates from ODS: a closed ICB or trust is kept for history, not offered."""
+
+    opened_on = models.DateField("opened on", null=True, blank=True)
+    closed_on = models.DateField("closed on", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None and self.closed_on <= timezone.localdate()
 
 
 class UserManager(BaseUserManager):
@@ -77,12 +104,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
-class IntegratedCareSystem(models.Model):
+class IntegratedCareSystem(OdsLifecycle):
     ods_code = models.CharField(
-        "ODS code", max_length=3, unique=True, validators=[ics_ods_code_validator]
+        "ODS code", max_length=5, unique=True, validators=[ics_ods_code_validator]
     )
     name = models.CharField(max_length=200)
-    region = models.CharField(max_length=100)
+    region = models.CharField("NHS England region", max_length=100)
+    region_code = models.CharField(
+        "NHS England region code", max_length=5, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name"]
@@ -95,7 +125,7 @@ class IntegratedCareSystem(models.Model):
         return reverse("accounts:ics_home", args=[self.ods_code])
 
 
-class Organisation(models.Model):
+class Organisation(OdsLifecycle):
     """An NHS trust: the tenant."""
 
     ods_code = models.CharField(
@@ -107,6 +137,19 @@ class Organisation(models.Model):
         on_delete=models.PROTECT,
         related_name="organisations",
         verbose_name="ICS",
+    )
+    # ODS links every trust to the ICB whose area holds its head office; an ambulance trust serves
+    # several. An ICS set by hand in the admin is kept: the ODS import does not move the trust.
+    ics_overridden = models.BooleanField(
+        "ICS set by hand (kept across ODS imports)", default=False, db_default=False
+    )
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text="The trust that took over this one's services when it closed (ODS succession).",
     )
     require_mfa = models.BooleanField(
         "require two-factor authentication for every member", default=False, db_default=False
