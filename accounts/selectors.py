@@ -2,23 +2,49 @@
 
 from django.db.models import QuerySet
 
-from .models import AuditEntry, IcsMembership, Invitation, Membership, Organisation, User
+from .models import (
+    AuditEntry,
+    IcsMembership,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+    open_on,
+)
 from .scoping import scopes_disabled
 
 
+def _own_memberships(user):
+    return Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
+        "organisation", "organisation__ics"
+    )
+
+
 def membership_list(user) -> list[Membership]:
-    """The trusts the user may work in: their memberships, less any suspended. The person's own
-    rows across trusts, read before any trust is chosen (accounts.rls: the database too)."""
+    """The trusts the user may work in: their memberships, less any suspended and any whose
+    trust has closed. The person's own rows across trusts, read before any trust is chosen
+    (accounts.rls: the database too)."""
+    with scopes_disabled():
+        return list(_own_memberships(user).filter(open_on(prefix="organisation__")))
+
+
+def membership_list_closed(user) -> list[Membership]:
+    """The user's memberships of trusts that have closed (kept for history), with successors."""
     with scopes_disabled():
         return list(
-            Membership.objects.filter(user=user, suspended_at__isnull=True).select_related(
-                "organisation", "organisation__ics"
-            )
+            _own_memberships(user)
+            .exclude(open_on(prefix="organisation__"))
+            .select_related("organisation__successor")
         )
 
 
 def ics_membership_list(user) -> QuerySet[IcsMembership]:
-    return IcsMembership.objects.filter(user=user).select_related("ics")
+    """The ICSs the user leads, less any whose ICB has closed."""
+    return (
+        IcsMembership.objects.filter(user=user)
+        .filter(open_on(prefix="ics__"))
+        .select_related("ics")
+    )
 
 
 def member_list(organisation: Organisation) -> QuerySet[Membership]:

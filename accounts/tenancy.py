@@ -15,6 +15,7 @@ from celery import Task
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
+from django.shortcuts import render
 
 from .mfa import mfa_enrolment_redirect, mfa_requirement, user_has_mfa
 from .models import IcsMembership, Membership, Organisation
@@ -42,6 +43,17 @@ def _membership_for(user, ods_code) -> Membership:
     return membership
 
 
+def _closed_page(request, organisation):
+    """A closed trust or ICS is kept for history, not worked in: its members get a page saying
+    so (410 Gone) instead of a 404 that would look like their access had vanished."""
+    return render(
+        request,
+        "accounts/organisation_closed.html",
+        {"closed": organisation, "successor": getattr(organisation, "successor", None)},
+        status=410,
+    )
+
+
 def _read_transaction(request):
     """A page that only reads (GET, HEAD) runs in one transaction, so the database's scope
     (accounts.rls) is written once for the page instead of once per query. Forms (POST) keep the
@@ -63,6 +75,8 @@ def organisation_view(capability: str):
         @wraps(view)
         def wrapped(request, ods_code, *args, **kwargs):
             membership = _membership_for(request.user, ods_code)
+            if membership.organisation.is_closed:
+                return _closed_page(request, membership.organisation)
             if not role_can(membership.role, capability):
                 raise PermissionDenied
             reason = mfa_requirement(membership, capability)
@@ -99,9 +113,13 @@ def ics_view(capability: str):
             )
             if membership is None or not role_can(membership.role, capability):
                 raise Http404
+            if membership.ics.is_closed:
+                return _closed_page(request, membership.ics)
             request.ics = membership.ics
             request.ics_membership = membership
             request.role = membership.role
+            # Closed trusts stay in the scope: the ICS's figures for the months before a merger
+            # include the trust that merged, and the lead sees it listed as closed.
             trust_ids = list(
                 Organisation.objects.filter(ics=membership.ics).values_list("pk", flat=True)
             )

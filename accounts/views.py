@@ -61,7 +61,11 @@ def organisation_switch(request):
     return render(
         request,
         "accounts/organisation_switch.html",
-        {"form": form, "has_any": bool(memberships or ics_memberships)},
+        {
+            "form": form,
+            "has_any": bool(memberships or ics_memberships),
+            "closed_memberships": selectors.membership_list_closed(request.user),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -51,6 +51,9 @@ WHOLE_DATABASE = {
     ("accounts/selectors.py", "membership_list", "scopes_disabled"): (
         "the signed-in person's own memberships, to choose a trust"
     ),
+    ("accounts/selectors.py", "membership_list_closed", "scopes_disabled"): (
+        "the signed-in person's own memberships of closed trusts, to say they closed"
+    ),
     ("accounts/tenancy.py", "_membership_for", "scopes_disabled"): (
         "the signed-in person's own membership of the trust in the URL, before its scope is entered"
     ),
