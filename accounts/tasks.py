@@ -2,6 +2,7 @@ from celery import shared_task
 from django.core.management import call_command
 
 from .notifications import invitation_send
+from .ods import ods_refresh
 from .tenancy import TenantTask
 
 
@@ -20,3 +21,10 @@ def sessions_clear_task() -> None:
     """Nightly (beat): delete expired sessions, as Django's ``clearsessions`` command does. Sessions
     live in the database only, so without this the table grows by every sign-in for ever."""
     call_command("clearsessions")
+
+
+@shared_task
+def ods_refresh_task() -> None:
+    """Monthly (beat): reload ICBs and trusts from the ODS extracts the settings name
+    (ODS_ICBS_FILE, ODS_TRUSTS_FILE, ODS_SUCCESSORS_FILE); nothing, logged, when none is set."""
+    ods_refresh()

@@ -198,7 +198,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "insights.tasks.renewal_reminders_send_task",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Reloads ICBs and trusts from the ODS extracts named below: closures, mergers, new codes.
+    "monthly-ods-refresh": {
+        "task": "accounts.tasks.ods_refresh_task",
+        "schedule": crontab(day_of_month=2, hour=4, minute=30),
+    },
 }
+
+# --- ODS (organisation reference data) ------------------------------------------------------
+# Where the monthly refresh reads the ODS extracts (a path the worker can read; put the month's
+# files there). Unset: the refresh does nothing and logs that. `manage.py import_ods` is the same
+# load by hand.
+ODS_ICBS_FILE = os.environ.get("ODS_ICBS_FILE", "")  # eccg.csv
+ODS_TRUSTS_FILE = os.environ.get("ODS_TRUSTS_FILE", "")  # etr.csv
+ODS_SUCCESSORS_FILE = os.environ.get("ODS_SUCCESSORS_FILE", "")  # succ.csv, optional
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
