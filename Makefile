@@ -32,7 +32,12 @@ run: $(STAMP)
 
 # The whole suite, with branch coverage. It fails under the floor in pyproject.toml (90 %), or
 # under COVERAGE_FLOOR if set: CI, where nothing is skipped, holds the full run to a higher one.
-test: $(STAMP)
+# The single sign-on tests start a real OpenID Connect provider on Node.js (tests/sso_provider.py).
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+
+test: $(STAMP) $(OIDC_PROVIDER)
 	$(BIN)/pytest --cov --cov-report=term:skip-covered $(if $(COVERAGE_FLOOR),--cov-fail-under=$(COVERAGE_FLOOR))
 
 # Style, and the layers contract (import-linter): dependencies run one way.

@@ -1,3 +1,5 @@
+import re
+
 from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_forms
 from allauth.mfa.recovery_codes import forms as recovery_code_forms
@@ -7,6 +9,7 @@ from django import forms
 from core.forms import NHSForm, NHSFormMixin
 
 from .permissions import Role
+from .selectors import organisation_list_sso_only
 
 
 class InviteForm(NHSForm):
@@ -64,15 +67,79 @@ class OrganisationSwitchForm(NHSForm):
         self.fields["organisation"].choices = choices
 
 
+SHARED_DOMAINS = {"nhs.net", "nhs.uk", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
 class SecurityForm(NHSForm):
     require_mfa = forms.BooleanField(
         label="Ask every member to set up two-factor authentication",
         help_text=(
             "Members without it are asked to set it up the next time they open this "
-            "organisation's pages."
+            "organisation's pages. A single sign-on that used more than one factor counts."
         ),
         required=False,
     )
+    sso_only = forms.BooleanField(
+        label="Members sign in through single sign-on only",
+        help_text=(
+            "Password sign-in stops for everyone who is a member of this organisation. They sign "
+            "in with NHSmail or NHS Care Identity instead."
+        ),
+        required=False,
+    )
+    sso_join_domains = forms.CharField(
+        label="Let people join as viewers through single sign-on (optional)",
+        help_text=(
+            "Anyone who signs in through single sign-on with a verified email address at one of "
+            "these domains joins this organisation as a viewer. Separate domains with spaces, "
+            "like example.nhs.uk"
+        ),
+        required=False,
+        max_length=500,
+        error_messages={"max_length": "Domains must be 500 characters or fewer"},
+    )
+
+    def __init__(self, *args, sso_providers=(), sso_signed_in=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sso_providers = list(sso_providers)
+        self.sso_signed_in = sso_signed_in
+
+    def clean_sso_only(self):
+        sso_only = self.cleaned_data["sso_only"]
+        if sso_only and not self.sso_providers:
+            raise forms.ValidationError(
+                "Single sign-on is not set up for this service yet, so members could not sign in"
+            )
+        if sso_only and not self.sso_signed_in and not self.initial.get("sso_only"):
+            raise forms.ValidationError(
+                "Sign in through single sign-on yourself before you turn off password sign-in, "
+                "so you know it works for you"
+            )
+        return sso_only
+
+    def clean_sso_join_domains(self):
+        domains = []
+        for raw in re.split(r"[\s,;]+", self.cleaned_data["sso_join_domains"].lower()):
+            domain = raw.strip().lstrip("@")
+            if not domain:
+                continue
+            if not DOMAIN_PATTERN.match(domain):
+                raise forms.ValidationError(
+                    f"Enter domains like example.nhs.uk ('{domain[:60]}' is not a domain)"
+                )
+            if domain in SHARED_DOMAINS:
+                raise forms.ValidationError(
+                    f"{domain} is shared by people outside your organisation, so anyone with it "
+                    "could join. Enter your organisation's own domain, like example.nhs.uk"
+                )
+            if domain not in domains:
+                domains.append(domain)
+        if domains and not self.sso_providers:
+            raise forms.ValidationError(
+                "Single sign-on is not set up for this service yet, so nobody could join this way"
+            )
+        return " ".join(domains)
 
 
 # --- Sign-in, password and two-factor pages (django-allauth) ------------------------------------
@@ -81,7 +148,20 @@ class SecurityForm(NHSForm):
 
 
 class LoginForm(NHSFormMixin, account_forms.LoginForm):
-    pass
+    """A member of a trust that asks for single sign-on only cannot sign in with a password."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user = getattr(self, "user", None)
+        if user is not None:
+            trusts = organisation_list_sso_only(user)
+            if trusts:
+                raise forms.ValidationError(
+                    f"{trusts[0].name} asks its members to sign in with NHSmail or NHS Care "
+                    "Identity. Use the button for it below instead of a password.",
+                    code="sso_only",
+                )
+        return cleaned_data
 
 
 class SignupForm(NHSFormMixin, account_forms.SignupForm):

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .permissions import MFA_REQUIRED_CAPABILITIES
+from .sso.session import sso_session
 
 SESSION_MFA_NEXT_KEY = "mfa_enrolment_next"
 
@@ -41,8 +42,11 @@ def mfa_requirement(membership, capability: str) -> str | None:
     return None
 
 
-def user_has_mfa(user) -> bool:
-    return is_mfa_enabled(user)
+def request_has_mfa(request) -> bool:
+    """Two factors stand behind this session: the user's authenticator app, or a single sign-on
+    whose provider said it was multi-factor (CIS2 AAL2/AAL3, Entra ``amr`` with ``mfa``)."""
+    record = sso_session(request)
+    return bool(record and record["mfa"]) or is_mfa_enabled(request.user)
 
 
 def mfa_enrolment_redirect(request, message: str):

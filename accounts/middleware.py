@@ -6,7 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.urls import Resolver404, resolve
 
-from .mfa import ADMIN_SITE_MESSAGE, mfa_enrolment_redirect, user_has_mfa
+from .mfa import ADMIN_SITE_MESSAGE, mfa_enrolment_redirect, request_has_mfa
 from .scoping import database_fail_closed
 from .sessions import session_expiry_reason
 
@@ -88,7 +88,7 @@ class AdminMfaRequiredMiddleware:
             and match.namespace == "admin"
             and request.user.is_authenticated
             and request.user.is_superuser
-            and not user_has_mfa(request.user)
+            and not request_has_mfa(request)
         ):
             return mfa_enrolment_redirect(request, ADMIN_SITE_MESSAGE)
         return None

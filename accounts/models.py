@@ -176,6 +176,10 @@ class Organisation(OdsLifecycle):
     def get_absolute_url(self):
         return reverse("accounts:trust_home", args=[self.ods_code])
 
+    @property
+    def sso_join_domain_list(self) -> list[str]:
+        return self.sso_join_domains.split()
+
 
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
@@ -295,6 +299,7 @@ class AuditAction(models.TextChoices):
     MEMBER_REINSTATE = "member_reinstate", "Reinstated access"
     MEMBER_REMOVE = "member_remove", "Removed from organisation"
     SECURITY_CHANGE = "security_change", "Changed security settings"
+    SSO_JOIN = "sso_join", "Joined through single sign-on"
 
 
 class AuditEntry(TenantModel):

@@ -17,10 +17,31 @@ from .adapters import SESSION_INVITATION_KEY
 from .mfa import mfa_return_url_pop
 from .scoping import database_default_reset, database_default_set
 from .selectors import invitation_get_by_token
-from .services import invitation_accept
+from .services import invitation_accept, sso_sign_in
 from .sessions import session_start
+from .sso.assurance import sociallogin_email, sociallogin_multi_factor
+from .sso.session import sso_session_record
 
 logger = logging.getLogger(__name__)
+
+
+@receiver(user_logged_in)
+def single_sign_on_completed(sender, request, user, sociallogin=None, **kwargs):
+    """After a single sign-on: remember its assurance for the session, and take up what the proven
+    address has waiting (invitations, trusts that let its domain join)."""
+    if sociallogin is None:
+        return
+    sso_session_record(
+        request,
+        user=user,
+        provider_id=sociallogin.account.get_provider().app.provider_id,
+        multi_factor=sociallogin_multi_factor(sociallogin),
+    )
+    email = sociallogin_email(sociallogin)
+    if email is None:
+        return
+    for membership in sso_sign_in(user=user, email=email):
+        messages.success(request, f"You have joined {membership.organisation.name}.")
 
 
 @receiver(user_logged_in)

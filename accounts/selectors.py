@@ -1,6 +1,7 @@
 """Read queries for people, trusts and memberships."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import (
     AuditEntry,
@@ -84,6 +85,35 @@ def invitation_get_by_token(token: str) -> Invitation | None:
             .filter(token=token, accepted_at__isnull=True, revoked_at__isnull=True)
             .first()
         )
+
+
+def invitation_list_open_for_email(email: str) -> list[Invitation]:
+    """Open invitations to ``email`` in any open trust. A single sign-on has proved the address
+    (accounts.sso), so these are the person's own rows, read before any trust is chosen."""
+    with scopes_disabled():  # one proven address's invitations (accounts.rls: the database too)
+        return list(
+            Invitation.unscoped.select_related("organisation")
+            .filter(
+                email__iexact=email,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .filter(open_on(prefix="organisation__"))
+        )
+
+
+def organisation_list_sso_only(user) -> list[Organisation]:
+    """Open trusts where ``user`` is an active member and which allow single sign-on only."""
+    return [m.organisation for m in membership_list(user) if m.organisation.sso_only]
+
+
+def organisation_list_joinable(email: str) -> list[Organisation]:
+    """Open trusts that let anyone with a verified address at ``email``'s domain join as a viewer
+    through single sign-on (Organisation.sso_join_domains)."""
+    domain = email.rpartition("@")[2].lower()
+    candidates = Organisation.objects.filter(open_on(), sso_join_domains__icontains=domain)
+    return [o for o in candidates if domain in o.sso_join_domain_list]
 
 
 def audit_entry_list_recent(limit: int = 100) -> QuerySet[AuditEntry]:

@@ -16,6 +16,7 @@ from core.queue import enqueue_on_commit
 from .models import AuditAction, AuditEntry, Invitation, Membership, Organisation, User
 from .permissions import Role
 from .scoping import scope
+from .selectors import invitation_list_open_for_email, organisation_list_joinable
 from .tasks import invitation_send_task
 
 INVITATION_WRONG_USER_MESSAGE = (
@@ -269,21 +270,72 @@ def membership_remove(*, membership: Membership, actor) -> None:
 
 @transaction.atomic
 def organisation_security_update(
-    *, organisation: Organisation, require_mfa: bool, actor
+    *,
+    organisation: Organisation,
+    actor,
+    require_mfa: bool | None = None,
+    sso_only: bool | None = None,
+    sso_join_domains: str | None = None,
 ) -> Organisation:
+    """Change the trust's sign-in policy; each setting that changes gets its own audit entry.
+    ``None`` leaves a setting as it is."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if organisation.require_mfa == require_mfa:
-        return organisation
-    organisation.require_mfa = require_mfa
-    organisation.save(update_fields=["require_mfa"])
-    audit_entry_create(
-        organisation=organisation,
-        actor=actor,
-        action=AuditAction.SECURITY_CHANGE,
-        detail=(
-            "Two-factor authentication required for every member"
-            if require_mfa
-            else "Two-factor authentication required only for organisation admins"
+    changes = {
+        "require_mfa": (
+            require_mfa,
+            "Two-factor authentication required for every member",
+            "Two-factor authentication required only for organisation admins",
         ),
-    )
+        "sso_only": (
+            sso_only,
+            "Members sign in through single sign-on only",
+            "Members may sign in with a password or through single sign-on",
+        ),
+        "sso_join_domains": (sso_join_domains, "Single sign-on joins as viewer: {}", ""),
+    }
+    changed = []
+    for field, (value, on, off) in changes.items():
+        if value is None or getattr(organisation, field) == value:
+            continue
+        setattr(organisation, field, value)
+        changed.append(field)
+        if field == "sso_join_domains":
+            detail = on.format(value) if value else "Nobody joins through single sign-on"
+        else:
+            detail = on if value else off
+        audit_entry_create(
+            organisation=organisation,
+            actor=actor,
+            action=AuditAction.SECURITY_CHANGE,
+            detail=detail,
+        )
+    if changed:
+        organisation.save(update_fields=changed)
     return organisation
+
+
+def sso_sign_in(*, user: User, email: str) -> list[Membership]:
+    """After a single sign-on that proved ``email``: accept the open invitations sent to it, and
+    join as a viewer every trust that lets its domain join (Organisation.sso_join_domains).
+    Returns the memberships gained. A suspended member stays suspended."""
+    gained = []
+    for invitation in invitation_list_open_for_email(email):
+        try:
+            gained.append(invitation_accept(invitation=invitation, user=user))
+        except ValidationError:  # withdrawn or taken since it was read
+            continue
+    for organisation in organisation_list_joinable(email):
+        with scope(organisation=organisation), transaction.atomic():
+            membership, created = Membership.objects.get_or_create(
+                user=user, organisation=organisation, defaults={"role": Role.VIEWER}
+            )
+            if created:
+                audit_entry_create(
+                    organisation=organisation,
+                    actor=user,
+                    action=AuditAction.SSO_JOIN,
+                    target_user=user,
+                    detail=f"As Viewer, with a verified address at {email.rpartition('@')[2]}",
+                )
+                gained.append(membership)
+    return gained

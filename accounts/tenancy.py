@@ -17,10 +17,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 
-from .mfa import mfa_enrolment_redirect, mfa_requirement, user_has_mfa
+from .mfa import mfa_enrolment_redirect, mfa_requirement, request_has_mfa
 from .models import IcsMembership, Membership, Organisation
 from .permissions import role_can
 from .scoping import scope, scopes_disabled
+from .sso.session import sso_session
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,17 @@ def _closed_page(request, organisation):
     )
 
 
+def sso_required_response(request, organisation):
+    """The trust asks for single sign-on and this session began with a password: say so, with
+    the way to sign in again (403, so nothing of the trust is shown)."""
+    return render(
+        request,
+        "accounts/sso_required.html",
+        {"organisation": organisation, "next": request.get_full_path()},
+        status=403,
+    )
+
+
 def _read_transaction(request):
     """A page that only reads (GET, HEAD) runs in one transaction, so the database's scope
     (accounts.rls) is written once for the page instead of once per query. Forms (POST) keep the
@@ -79,8 +91,10 @@ def organisation_view(capability: str):
                 return _closed_page(request, membership.organisation)
             if not role_can(membership.role, capability):
                 raise PermissionDenied
+            if membership.organisation.sso_only and not sso_session(request):
+                return sso_required_response(request, membership.organisation)
             reason = mfa_requirement(membership, capability)
-            if reason and not user_has_mfa(request.user):
+            if reason and not request_has_mfa(request):
                 return mfa_enrolment_redirect(request, reason)
             request.organisation = membership.organisation
             request.membership = membership

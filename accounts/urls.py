@@ -1,11 +1,13 @@
 from django.urls import path
 
 from . import views
+from .sso import views as sso_views
 
 app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("sso/jwks.json", sso_views.jwks, name="sso_jwks"),
     path("organisations/", views.organisation_switch, name="organisation_switch"),
     path("invitations/<token:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<ods:ods_code>/", views.trust_home, name="trust_home"),

@@ -17,6 +17,7 @@ from .adapters import SESSION_INVITATION_KEY
 from .forms import InviteForm, OrganisationSwitchForm, RoleForm, SecurityForm
 from .models import Invitation, Membership, User
 from .permissions import Capability
+from .sso.session import sso_provider_names, sso_session
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
 
 
@@ -250,14 +251,24 @@ def audit_list(request):
 @organisation_view(Capability.MANAGE_SECURITY)
 @require_http_methods(["GET", "POST"])
 def organisation_security(request):
+    organisation = request.organisation
     form = SecurityForm(
-        bound_data(request), initial={"require_mfa": request.organisation.require_mfa}
+        bound_data(request),
+        initial={
+            "require_mfa": organisation.require_mfa,
+            "sso_only": organisation.sso_only,
+            "sso_join_domains": organisation.sso_join_domains,
+        },
+        sso_providers=sso_provider_names(),
+        sso_signed_in=sso_session(request) is not None,
     )
     if request.method == "POST" and form.is_valid():
         services.organisation_security_update(
-            organisation=request.organisation,
-            require_mfa=form.cleaned_data["require_mfa"],
+            organisation=organisation,
             actor=request.user,
+            require_mfa=form.cleaned_data["require_mfa"],
+            sso_only=form.cleaned_data["sso_only"],
+            sso_join_domains=form.cleaned_data["sso_join_domains"],
         )
         messages.success(request, "Security settings saved.")
         return redirect("accounts:organisation_security", ods_code=request.organisation.ods_code)

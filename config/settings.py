@@ -12,6 +12,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config import sso
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -54,6 +56,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "core",
     "accounts",
     "portfolio",
@@ -235,6 +239,21 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# Single sign-on through NHSmail (Entra ID) and NHS CIS2 (accounts/sso, README "Single sign-on"):
+# each provider is on when its variables are set (config/sso.py).
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "accounts.sso.provider.NhsOidcProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": sso.providers(),
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True  # the provider's verified address is the account's address
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # only verified addresses get this far (adapters)
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_STORE_TOKENS = False  # the app never calls the provider's APIs afterwards
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a sign-in starts from a form (POST, CSRF), never a link
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -347,7 +366,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF, "https://assets.nhs.uk"],
-    "form-action": [CSP.SELF],
+    # The single sign-on button posts here and is redirected to the provider's sign-in page.
+    "form-action": [CSP.SELF, *sso.origins(SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"])],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -409,5 +429,13 @@ ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
         "account_reset_password_from_key",
         "account_reset_password_from_key_done",
         "mfa_authenticate",
+        # Single sign-on (accounts.sso): the button's target, the provider's return, the app's
+        # public signing keys, and allauth's pages for a cancelled or failed sign-on.
+        "openid_connect_login",
+        "openid_connect_callback",
+        "accounts:sso_jwks",
+        "socialaccount_login_cancelled",
+        "socialaccount_login_error",
+        "socialaccount_signup",
     }
 )

@@ -58,6 +58,9 @@ urlpatterns = [
     # still answer, with a form nobody is meant to see.
     path("accounts/reauthenticate/code/", not_offered),
     path("accounts/reauthenticate/code/confirm/", not_offered),
+    # Single sign-on links an account by its verified address (accounts.adapters); allauth's page
+    # for linking and unlinking identities by hand is not offered.
+    path("accounts/3rdparty/", not_offered),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),

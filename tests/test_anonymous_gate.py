@@ -26,6 +26,7 @@ SAMPLE_KWARGS = {
     "content_type_id": "1",
     "id": "1",
     "url": "anything/",
+    "provider_id": "nhsmail",
 }
 EXPECTED_PUBLIC = {
     "accounts:health",
@@ -45,6 +46,12 @@ EXPECTED_PUBLIC = {
     "account_reset_password_from_key",
     "account_reset_password_from_key_done",
     "mfa_authenticate",
+    "openid_connect_login",
+    "openid_connect_callback",
+    "accounts:sso_jwks",
+    "socialaccount_login_cancelled",
+    "socialaccount_login_error",
+    "socialaccount_signup",
 }
 
 

@@ -54,6 +54,12 @@ WHOLE_DATABASE = {
     ("accounts/selectors.py", "membership_list_closed", "scopes_disabled"): (
         "the signed-in person's own memberships of closed trusts, to say they closed"
     ),
+    ("accounts/selectors.py", "invitation_list_open_for_email", "unscoped"): (
+        "a single sign-on proved the address: its open invitations, before any trust is known"
+    ),
+    ("accounts/selectors.py", "invitation_list_open_for_email", "scopes_disabled"): (
+        "the open invitations to the address a single sign-on just proved"
+    ),
     ("accounts/tenancy.py", "_membership_for", "scopes_disabled"): (
         "the signed-in person's own membership of the trust in the URL, before its scope is entered"
     ),

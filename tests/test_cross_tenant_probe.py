@@ -31,6 +31,7 @@ NON_TENANT_URL_NAMES = {
     "feedback:public_thanks",
     "feedback:contact_confirm",  # signed token; confirms one address, shows no tenant data
     "roadmaps:item_public",  # secret token, and only items their trust made public (test_roadmaps)
+    "accounts:sso_jwks",  # the app's public signing keys for single sign-on; no tenant data
 }
 NON_TENANT_PREFIXES = ("admin/", "accounts/")  # superuser admin; allauth's own pages
 # A payload that would write, if a leaking view accepted it.
