@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config import sso
+from accounts.sso import config as sso
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -241,7 +241,7 @@ LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 # Single sign-on through NHSmail (Entra ID) and NHS CIS2 (accounts/sso, README "Single sign-on"):
-# each provider is on when its variables are set (config/sso.py).
+# each provider is on when its variables are set (accounts/sso/config.py).
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
         "provider_class": "accounts.sso.provider.NhsOidcProvider",

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from accounts.sso.keys import public_jwks
-from config import sso
+from accounts.sso import config as sso
 
 SERVER = Path(__file__).parent / "oidc_provider" / "server.mjs"
 NODE_MODULES = SERVER.parent / "node_modules" / "oidc-provider"
@@ -57,7 +57,7 @@ class Provider:
 
 def start(app_url: str) -> Provider:
     """Start the provider for an app served at ``app_url``; the apps are built with the same
-    functions as production's (config.sso), from variables as an operator would set them."""
+    functions as production's (accounts.sso.config), from variables as an operator would set them."""
     node = shutil.which("node")
     if node is None or not NODE_MODULES.exists():
         raise RuntimeError(

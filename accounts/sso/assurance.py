@@ -1,6 +1,6 @@
 """What a provider's claims say about the person: verified address, multi-factor sign-in.
 
-Each provider (an allauth "app", configured from the environment by config.sso) has settings:
+Each provider (an allauth "app", configured from the environment by accounts.sso.config) has settings:
 
 - ``email_verified_claim``: the claim that says the address is verified (``email_verified``;
   Entra sends ``xms_edov`` when asked for it). An empty value trusts every address the provider

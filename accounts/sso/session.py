@@ -23,7 +23,7 @@ def sso_session(request) -> dict | None:
 
 
 def sso_apps() -> list[dict]:
-    """The providers this deployment has (config.sso, from the environment)."""
+    """The providers this deployment has (accounts.sso.config, from the environment)."""
     return settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
 
 

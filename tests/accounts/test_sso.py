@@ -18,7 +18,7 @@ from accounts.scoping import scopes_disabled
 from accounts.sso.assurance import acr_matches, multi_factor, verified_email
 from accounts.sso.keys import client_assertion, public_jwks
 from accounts.sso.session import SESSION_SSO_KEY
-from config import sso
+from accounts.sso import config as sso
 from tests.factories import (
     PASSWORD,
     InvitationFactory,

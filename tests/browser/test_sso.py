@@ -37,7 +37,7 @@ def provider(live_server):
 
 @pytest.fixture
 def sso(settings, provider, transactional_db):
-    """The app configured with the test provider, as config.sso would from the environment."""
+    """The app configured with the test provider, as accounts.sso.config would from the environment."""
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {
             **settings.SOCIALACCOUNT_PROVIDERS["openid_connect"],
