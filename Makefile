@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format lock vendor clean bench backup restore
+.PHONY: run test lint format lock vendor clean bench backup restore schema
 
 $(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ backup:
 restore:
 	@test -n "$(DUMP)" -a -n "$(TARGET)" || { echo "usage: make restore DUMP=backups/portfolio-<stamp>.dump TARGET=postgres://user@host:5432/dbname [MEDIA_TARGET=dir]" >&2; exit 2; }
 	scripts/restore.sh --target "$(TARGET)" "$(DUMP)" $(if $(MEDIA_TARGET),--media-root "$(MEDIA_TARGET)")
+
+# The API's OpenAPI schema, committed; tests/test_api.py fails when it differs from the code.
+schema: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 # Re-pin dependencies after editing pyproject.toml.
 lock: $(STAMP)

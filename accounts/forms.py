@@ -67,6 +67,42 @@ class OrganisationSwitchForm(NHSForm):
         self.fields["organisation"].choices = choices
 
 
+API_TOKEN_LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "1 year")]
+
+
+class ApiTokenForm(NHSForm):
+    name = forms.CharField(
+        label="Name",
+        help_text="What uses it, so you can tell tokens apart, like EPR audit log nightly load",
+        max_length=100,
+        error_messages={
+            "required": "Enter a name for the token",
+            "max_length": "Name must be 100 characters or fewer",
+        },
+    )
+    role = forms.ChoiceField(
+        label="What it may do",
+        help_text="The token acts with this role's permissions in this organisation.",
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select what the token may do",
+            "invalid_choice": "Select a role from the list",
+        },
+    )
+    read_only = forms.BooleanField(label="Read only: it cannot change anything", required=False)
+    lifetime = forms.ChoiceField(
+        label="Expires after",
+        choices=API_TOKEN_LIFETIMES,
+        initial="90",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select when the token expires",
+            "invalid_choice": "Select when the token expires from the list",
+        },
+    )
+
+
 SHARED_DOMAINS = {"nhs.net", "nhs.uk", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 

@@ -47,6 +47,10 @@ class LoginRequiredByDefaultMiddleware:
             match = resolve(path)
         except Resolver404:
             return True
+        # The API answers for itself: 401 with problem details, never a redirect to a page (its
+        # documentation is a page, and sends people to sign in like every other).
+        if match.namespace == "api" and match.url_name != "docs":
+            return True
         return match.view_name in settings.ANONYMOUS_ALLOWED_URL_NAMES
 
 

@@ -300,6 +300,8 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVE = "member_remove", "Removed from organisation"
     SECURITY_CHANGE = "security_change", "Changed security settings"
     SSO_JOIN = "sso_join", "Joined through single sign-on"
+    API_TOKEN_CREATE = "api_token_create", "Created an API token"
+    API_TOKEN_REVOKE = "api_token_revoke", "Revoked an API token"
 
 
 class AuditEntry(TenantModel):
@@ -333,3 +335,41 @@ class AuditEntry(TenantModel):
 
     def __str__(self):
         return f"{self.actor_email or 'System'}: {self.get_action_display()} {self.target_email}"
+
+
+class ApiToken(TenantModel):
+    """A secret that lets another system use the API as one trust, with one role (accounts.api).
+
+    Only a SHA-256 hash of the secret is kept: the secret is shown once, when it is made. The
+    prefix (the secret's first characters) is kept in the clear so people can tell tokens apart.
+    A token stops working when it expires, is revoked, or the person who made it is deactivated.
+    """
+
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    read_only = models.BooleanField(default=False)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="api_tokens"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="api_token_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -33,6 +33,7 @@ class Capability(models.TextChoices):
     MANAGE_SAFETY = "manage_safety"
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SECURITY = "manage_security"
+    MANAGE_API_TOKENS = "manage_api_tokens"
     VIEW_ICS_DASHBOARDS = "view_ics_dashboards"
 
 
@@ -71,7 +72,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 
 # Who can change who sees a trust's data must have set up two-factor authentication first
 # (when settings.ADMIN_MFA_REQUIRED; accounts.tenancy.organisation_view enforces it).
-MFA_REQUIRED_CAPABILITIES = frozenset({Capability.MANAGE_MEMBERS, Capability.MANAGE_SECURITY})
+MFA_REQUIRED_CAPABILITIES = frozenset(
+    {Capability.MANAGE_MEMBERS, Capability.MANAGE_SECURITY, Capability.MANAGE_API_TOKENS}
+)
 
 
 def role_can(role: str | None, capability: str) -> bool:

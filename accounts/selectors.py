@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import (
+    ApiToken,
     AuditEntry,
     IcsMembership,
     Invitation,
@@ -114,6 +115,25 @@ def organisation_list_joinable(email: str) -> list[Organisation]:
     domain = email.rpartition("@")[2].lower()
     candidates = Organisation.objects.filter(open_on(), sso_join_domains__icontains=domain)
     return [o for o in candidates if domain in o.sso_join_domain_list]
+
+
+def api_token_list() -> QuerySet[ApiToken]:
+    """The tokens of the trust in scope, newest first, with who made them."""
+    return ApiToken.objects.select_related("created_by")
+
+
+def api_token_get(token_id: int) -> ApiToken:
+    return ApiToken.objects.get(pk=token_id)
+
+
+def api_token_get_by_hash(key_hash: str) -> ApiToken | None:
+    """The token whose secret hashes to ``key_hash``: the API's sign-in, before any trust is known."""
+    with scopes_disabled():  # one row, named by its secret's hash (accounts.rls: the database too)
+        return (
+            ApiToken.unscoped.select_related("organisation", "created_by")
+            .filter(key_hash=key_hash)
+            .first()
+        )
 
 
 def audit_entry_list_recent(limit: int = 100) -> QuerySet[AuditEntry]:

@@ -6,6 +6,10 @@ or removing each other at the same moment cannot leave it with none (write skew)
 waits for the first, then counts again.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -13,7 +17,15 @@ from django.utils import timezone
 
 from core.queue import enqueue_on_commit
 
-from .models import AuditAction, AuditEntry, Invitation, Membership, Organisation, User
+from .models import (
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
 from .permissions import Role
 from .scoping import scope
 from .selectors import invitation_list_open_for_email, organisation_list_joinable
@@ -339,3 +351,64 @@ def sso_sign_in(*, user: User, email: str) -> list[Membership]:
                 )
                 gained.append(membership)
     return gained
+
+
+API_TOKEN_PREFIX = "npp_"
+
+
+def api_token_hash(secret: str) -> str:
+    """Tokens are 32 random bytes: a fast hash is enough (nothing to guess), and lets the API find
+    a token by its hash with one index lookup."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, organisation: Organisation, name: str, role: str, read_only: bool, expires_at, actor
+) -> tuple[ApiToken, str]:
+    """Make a token for the trust in scope; returns it and its secret, which is never kept."""
+    secret = f"{API_TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(
+        organisation=organisation,
+        name=name,
+        role=role,
+        read_only=read_only,
+        prefix=secret[: len(API_TOKEN_PREFIX) + 8],
+        key_hash=api_token_hash(secret),
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    audit_entry_create(
+        organisation=organisation,
+        actor=actor,
+        action=AuditAction.API_TOKEN_CREATE,
+        detail=(
+            f"{name} ({token.prefix}…), {token.get_role_display()}"
+            f"{', read-only' if read_only else ''}, until {expires_at:%d %b %Y}"
+        ),
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> None:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_entry_create(
+        organisation=token.organisation,
+        actor=actor,
+        action=AuditAction.API_TOKEN_REVOKE,
+        detail=f"{token.name} ({token.prefix}…)",
+    )
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Record that the token was used, at most once a minute (no write per request)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        with scope(organisation=token.organisation):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -33,6 +33,12 @@ urlpatterns = [
     ),
     path("o/<ods:ods_code>/members/audit/", views.audit_list, name="audit_list"),
     path("o/<ods:ods_code>/security/", views.organisation_security, name="organisation_security"),
+    path("o/<ods:ods_code>/api-tokens/", views.api_token_list, name="api_token_list"),
+    path(
+        "o/<ods:ods_code>/api-tokens/<id:token_id>/revoke/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path(
         "o/<ods:ods_code>/invitations/<id:invitation_id>/withdraw/",
         views.invitation_revoke,

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from allauth.account.adapter import get_adapter
@@ -8,14 +9,16 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import add_validation_error, bound_data
 
 from . import selectors, services
 from .adapters import SESSION_INVITATION_KEY
-from .forms import InviteForm, OrganisationSwitchForm, RoleForm, SecurityForm
-from .models import Invitation, Membership, User
+from .forms import ApiTokenForm, InviteForm, OrganisationSwitchForm, RoleForm, SecurityForm
+from .models import ApiToken, Invitation, Membership, User
 from .permissions import Capability
 from .sso.session import sso_provider_names, sso_session
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
@@ -277,6 +280,51 @@ def organisation_security(request):
         "accounts/organisation_security.html",
         {"form": form, "admin_mfa_required": settings.ADMIN_MFA_REQUIRED},
     )
+
+
+@organisation_view(Capability.MANAGE_API_TOKENS)
+@require_http_methods(["GET", "POST"])
+def api_token_list(request):
+    """The trust's API tokens, and a form to make one. A new token's secret is shown on the page
+    that answers the form, once: it is never stored, and the page is never cached."""
+    form = ApiTokenForm(bound_data(request))
+    secret = new_token = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        new_token, secret = services.api_token_create(
+            organisation=request.organisation,
+            name=data["name"],
+            role=data["role"],
+            read_only=data["read_only"],
+            expires_at=timezone.now() + timedelta(days=int(data["lifetime"])),
+            actor=request.user,
+        )
+        form = ApiTokenForm()
+    response = render(
+        request,
+        "accounts/api_token_list.html",
+        {
+            "form": form,
+            "tokens": selectors.api_token_list(),
+            "secret": secret,
+            "new_token": new_token,
+        },
+        status=400 if form.errors else 200,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@organisation_view(Capability.MANAGE_API_TOKENS)
+@require_POST
+def api_token_revoke(request, token_id):
+    try:
+        token = selectors.api_token_get(token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None
+    services.api_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token {token.name} revoked. It no longer works.")
+    return redirect("accounts:api_token_list", ods_code=request.organisation.ods_code)
 
 
 @require_http_methods(["GET", "POST"])

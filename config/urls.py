@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.scoping import scopes_disabled
+from portfolio import api as portfolio_api
 
 
 def admin_login(request):
@@ -52,6 +54,37 @@ def not_offered(request, *args, **kwargs):
     raise Http404
 
 
+# /api/v1/: each app's API views under one prefix, with the OpenAPI schema and its docs page. The
+# schema is generated from the views (drf-spectacular) and committed as docs/openapi.yaml;
+# tests/test_api.py fails when the two differ (`make schema` rewrites the file).
+api_urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("organisation/", portfolio_api.OrganisationView.as_view(), name="organisation"),
+    path("products/", portfolio_api.ProductListView.as_view(), name="product_list"),
+    path(
+        "products/<id:product_id>/",
+        portfolio_api.ProductDetailView.as_view(),
+        name="product_detail",
+    ),
+    path(
+        "products/<id:product_id>/archive/",
+        portfolio_api.ProductArchiveView.as_view(),
+        name="product_archive",
+    ),
+    path(
+        "products/<id:product_id>/contracts/",
+        portfolio_api.ContractListView.as_view(),
+        name="contract_list",
+    ),
+    path(
+        "products/<id:product_id>/contracts/<id:contract_id>/",
+        portfolio_api.ContractDetailView.as_view(),
+        name="contract_detail",
+    ),
+]
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # Re-authentication is by password or authenticator app; allauth's e-mail-code pages would
@@ -61,6 +94,7 @@ urlpatterns = [
     # Single sign-on links an account by its verified address (accounts.adapters); allauth's page
     # for linking and unlinking identities by hand is not offered.
     path("accounts/3rdparty/", not_offered),
+    path("api/v1/", include((api_urlpatterns, "api"))),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),

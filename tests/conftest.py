@@ -17,6 +17,7 @@ from config.celery import app
 from core.queue import broker_health
 
 from .factories import (
+    ApiTokenFactory,
     ContractFactory,
     FeedbackFactory,
     FeedbackLinkFactory,
@@ -301,7 +302,16 @@ class World:
         tag = f"{trust.ods_code}x{secrets.token_hex(3)}"
         mark = {
             kind: f"mk{kind}{tag}"
-            for kind in ("product", "contract", "feedback", "link", "item", "person", "invite")
+            for kind in (
+                "product",
+                "contract",
+                "feedback",
+                "link",
+                "item",
+                "person",
+                "invite",
+                "token",
+            )
         }
         self.markers[trust.pk] = mark
         officer = MembershipFactory(
@@ -330,6 +340,7 @@ class World:
                 organisation=trust, email=f"{mark['invite']}@example.org"
             ).pk,
             "officer_id": officer.pk,
+            "token_id": ApiTokenFactory(organisation=trust, name=f"Token {mark['token']}").pk,
         }
 
     def ids(self, trust):

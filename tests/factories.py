@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from factory.django import DjangoModelFactory
 
 from accounts.models import (
+    ApiToken,
     IcsMembership,
     IntegratedCareSystem,
     Invitation,
@@ -100,6 +101,22 @@ class InvitationFactory(TenantFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
     role = Role.CONTRIBUTOR
+
+
+class ApiTokenFactory(TenantFactory):
+    """A token row; its secret is not known (services.api_token_create makes usable ones)."""
+
+    class Meta:
+        model = ApiToken
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    role = Role.VIEWER
+    prefix = factory.Sequence(lambda n: f"npp_t{n:07d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=90)
+    )
 
 
 class SupplierFactory(DjangoModelFactory):

@@ -60,6 +60,12 @@ WHOLE_DATABASE = {
     ("accounts/selectors.py", "invitation_list_open_for_email", "scopes_disabled"): (
         "the open invitations to the address a single sign-on just proved"
     ),
+    ("accounts/selectors.py", "api_token_get_by_hash", "unscoped"): (
+        "an API request names its token by a secret, before any trust is known"
+    ),
+    ("accounts/selectors.py", "api_token_get_by_hash", "scopes_disabled"): (
+        "the API token named by its secret's hash, before any trust is known"
+    ),
     ("accounts/tenancy.py", "_membership_for", "scopes_disabled"): (
         "the signed-in person's own membership of the trust in the URL, before its scope is entered"
     ),

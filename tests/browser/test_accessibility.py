@@ -13,6 +13,7 @@ from accounts.scoping import scopes_disabled
 from portfolio.models import Product
 from roadmaps.models import RoadmapEvidence, Visibility
 from tests.factories import (
+    ApiTokenFactory,
     ContractFactory,
     FeedbackFactory,
     FeedbackLinkFactory,
@@ -53,6 +54,8 @@ NEEDS_EMAILED_KEY = {"account_confirm_email", "account_reset_password_from_key"}
 def not_visited_reason(pattern) -> str | None:
     if pattern.route.startswith("admin/"):
         return "Django admin: superuser back office, not the service's own pages"
+    if pattern.route.startswith("api/"):
+        return "the API: JSON for other systems (its docs page is the Swagger UI package's own)"
     if pattern.name in NEEDS_EMAILED_KEY:
         return "needs a one-time key from an email"
     return None
@@ -128,6 +131,9 @@ class UrlValues:
 
         return self._get("roadmap_item", make)
 
+    def api_token(self):
+        return self._get("api_token", lambda: ApiTokenFactory(organisation=self.trust()))
+
     def token(self, pattern):
         """``token`` means different secrets on different routes."""
         if pattern.route.startswith("invitations/"):
@@ -150,6 +156,7 @@ class UrlValues:
         "item_id": lambda self, pattern: self.roadmap_item().pk,
         # Single sign-on is not configured in the walk: its routes answer 404 for any provider.
         "provider_id": lambda self, pattern: "nhsmail",
+        "token_id": lambda self, pattern: self.api_token().pk,
     }
 
     def for_pattern(self, pattern) -> dict[str, str]:

@@ -1,0 +1,119 @@
+"""The API's sign-in and tenancy: a token (or the browser's session) fixes one trust and one role.
+
+``Authorization: Bearer npp_...`` names an :class:`ApiToken`; the request then acts as that trust,
+with the token's role and, if it is read-only, GET only. The app's own pages may call the API with
+the browser's session (and CSRF), as the trust they last opened. Every view is a
+:class:`TrustAPIView`: it runs inside the trust's scope, so foreign ids answer 404 as on the pages,
+and each method names the capability it needs from the same map as the pages.
+"""
+
+import contextlib
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.generics import GenericAPIView
+from rest_framework.throttling import SimpleRateThrottle
+
+from core.api import Cursor
+
+from .permissions import role_can
+from .scoping import scope
+from .selectors import api_token_get_by_hash
+from .services import API_TOKEN_PREFIX, api_token_hash, api_token_touch
+from .sso.session import sso_session
+from .tenancy import SESSION_ORGANISATION_KEY, _membership_for
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class TokenAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header.startswith(f"{self.keyword} "):
+            return None
+        secret = header[len(self.keyword) + 1 :].strip()
+        if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 200:
+            raise exceptions.AuthenticationFailed("The API token is not valid.")
+        token = api_token_get_by_hash(api_token_hash(secret))
+        if token is None:
+            raise exceptions.AuthenticationFailed("The API token is not valid.")
+        if not token.is_active:
+            raise exceptions.AuthenticationFailed("The API token has expired or was revoked.")
+        user = token.created_by
+        if user is None or not user.is_active:
+            raise exceptions.AuthenticationFailed(
+                "The API token's creator no longer has an account. Make a new token."
+            )
+        api_token_touch(token)
+        return user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = TokenAuthentication
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token an organisation admin made in the app (npp_...).",
+        }
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Per token (per user for the browser's session): 429 with Retry-After past the rate."""
+
+    scope = "api"
+
+    def get_cache_key(self, request, view):
+        token = request.auth
+        ident = f"token-{token.pk}" if token is not None else f"user-{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class TrustAPIView(GenericAPIView):
+    """Base of every trust API view. Set ``capabilities`` to the capability each method needs,
+    e.g. ``{"GET": Capability.VIEW_PRODUCTS, "POST": Capability.MANAGE_PRODUCTS}``."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    throttle_classes = [TokenRateThrottle]
+    capabilities: dict[str, str] = {}
+    pagination_class = Cursor
+
+    def dispatch(self, request, *args, **kwargs):
+        with contextlib.ExitStack() as stack:
+            self._scope_stack = stack
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, throttling
+        token = request.auth
+        if token is not None:
+            organisation, role = token.organisation, token.role
+            if token.read_only and request.method not in READ_METHODS:
+                raise exceptions.PermissionDenied("This API token is read-only.")
+        else:
+            ods_code = request.session.get(SESSION_ORGANISATION_KEY)
+            if not ods_code:
+                raise exceptions.PermissionDenied("Open your organisation in the app first.")
+            membership = _membership_for(request.user, ods_code)
+            organisation, role = membership.organisation, membership.role
+        if organisation.is_closed:
+            raise exceptions.PermissionDenied(
+                f"{organisation.name} has closed; its records are kept for history."
+            )
+        if token is None and organisation.sso_only and not sso_session(request):
+            raise exceptions.PermissionDenied(f"{organisation.name} asks for single sign-on.")
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        capability = self.capabilities.get(method)
+        if capability is None or not role_can(role, capability):
+            raise exceptions.PermissionDenied("Your role does not allow this.")
+        request.organisation = organisation
+        request.role = role
+        self._scope_stack.enter_context(scope(organisation=organisation))

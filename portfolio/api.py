@@ -1,0 +1,307 @@
+"""The API for the trust's organisation, products and contracts (``/api/v1/``).
+
+Input is checked by the same forms as the pages (ProductForm, ContractForm) and written by the
+same services, so the rules, the messages and the change history are the pages' own.
+"""
+
+from django.forms.models import model_to_dict
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.api import TrustAPIView
+from accounts.permissions import Capability as Can
+
+from . import selectors, services
+from .forms import ContractForm, ProductForm
+from .models import Capability, Contract, LifecycleStage, Product, Supplier
+
+MAX_INT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
+
+# --- representations ------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = ["id", "name"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    supplier = SupplierSerializer(allow_null=True)
+    owner = PersonSerializer(allow_null=True)
+    clinical_safety_officer = PersonSerializer(allow_null=True)
+    archived = serializers.BooleanField(source="is_archived")
+    url = serializers.SerializerMethodField()
+    licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "url",
+            "name",
+            "capability",
+            "supplier",
+            "lifecycle_stage",
+            "owner",
+            "clinical_safety_officer",
+            "vision",
+            "go_live_date",
+            "licensed_seats",
+            "time_decision",
+            "time_rationale",
+            "archived",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_url(self, product) -> str:
+        return reverse("api:product_detail", args=[product.pk])
+
+
+class ProductInputSerializer(serializers.Serializer):
+    """What a create or update may send (documentation; ProductForm checks it)."""
+
+    name = serializers.CharField(max_length=200)
+    capability = serializers.ChoiceField(Capability.choices)
+    lifecycle_stage = serializers.ChoiceField(LifecycleStage.choices)
+    supplier = serializers.IntegerField(required=False, allow_null=True)
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text="a member's id")
+    clinical_safety_officer = serializers.IntegerField(required=False, allow_null=True)
+    vision = serializers.CharField(required=False, allow_blank=True)
+    go_live_date = serializers.DateField(required=False, allow_null=True)
+    licensed_seats = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    time_decision = serializers.CharField(required=False, allow_blank=True)
+    time_rationale = serializers.CharField(required=False, allow_blank=True)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    supplier = SupplierSerializer()
+    product = serializers.IntegerField(source="product_id")
+    # Declared, so the schema's ranges do not depend on the database the schema was made on.
+    seats = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
+    notice_period_days = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "product",
+            "supplier",
+            "reference",
+            "start_date",
+            "end_date",
+            "annual_cost",
+            "licence_model",
+            "seats",
+            "notice_period_days",
+            "renewal_status",
+            "created_at",
+        ]
+
+
+class ContractInputSerializer(serializers.Serializer):
+    supplier = serializers.IntegerField()
+    reference = serializers.CharField(required=False, allow_blank=True)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    annual_cost = serializers.DecimalField(max_digits=12, decimal_places=2)
+    licence_model = serializers.CharField()
+    seats = serializers.IntegerField(required=False, allow_null=True)
+    notice_period_days = serializers.IntegerField(required=False)
+    renewal_status = serializers.CharField(required=False)
+
+
+def _form_data(request, instance=None, fields=()) -> dict:
+    """The request's fields over the object's current values: a PATCH changes what it names."""
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    data = {}
+    if instance is not None:
+        data = {k: v for k, v in model_to_dict(instance, fields=fields).items() if v is not None}
+    for key, value in request.data.items():
+        data[key] = "" if value is None else value
+    return data
+
+
+def _valid(form) -> dict:
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {field: [str(m) for m in messages] for field, messages in form.errors.items()}
+        )
+    return form.cleaned_data
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+class OrganisationView(TrustAPIView):
+    """The token's trust: its ICS, the capabilities its products cover, and their suppliers."""
+
+    capabilities = {"GET": Can.VIEW_PRODUCTS}
+
+    @extend_schema(
+        operation_id="organisation_read",
+        responses=inline_serializer(
+            "Organisation",
+            {
+                "ods_code": serializers.CharField(),
+                "name": serializers.CharField(),
+                "ics": inline_serializer(
+                    "OrganisationIcs",
+                    {"ods_code": serializers.CharField(), "name": serializers.CharField()},
+                ),
+                "capabilities": serializers.ListField(child=serializers.CharField()),
+                "suppliers": SupplierSerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request):
+        organisation = request.organisation
+        products = selectors.product_list_active()
+        suppliers = Supplier.objects.filter(products__in=products).distinct().order_by("name")
+        return Response(
+            {
+                "ods_code": organisation.ods_code,
+                "name": organisation.name,
+                "ics": {"ods_code": organisation.ics.ods_code, "name": organisation.ics.name},
+                "capabilities": sorted(set(products.values_list("capability", flat=True))),
+                "suppliers": SupplierSerializer(suppliers, many=True).data,
+            }
+        )
+
+
+class ProductListView(TrustAPIView):
+    """The trust's products (not archived unless asked), newest first; add one."""
+
+    capabilities = {"GET": Can.VIEW_PRODUCTS, "POST": Can.MANAGE_PRODUCTS}
+
+    @extend_schema(
+        operation_id="products_list",
+        parameters=[
+            OpenApiParameter("archived", bool, description="include archived products"),
+            OpenApiParameter("capability", str, enum=Capability.values),
+            OpenApiParameter("lifecycle_stage", str, enum=LifecycleStage.values),
+            OpenApiParameter("q", str, description="name contains"),
+        ],
+        responses=ProductSerializer(many=True),
+    )
+    def get(self, request):
+        filters = {
+            "archived": request.query_params.get("archived") in ("true", "1"),
+            "q": request.query_params.get("q", "")[:200],
+            "capability": request.query_params.get("capability", "")[:32],
+            "lifecycle_stage": request.query_params.get("lifecycle_stage", "")[:32],
+        }
+        queryset = selectors.product_list(filters).select_related("clinical_safety_officer")
+        page = self.paginate_queryset(queryset.order_by("-pk"))
+        return self.get_paginated_response(ProductSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="products_create",
+        request=ProductInputSerializer,
+        responses={201: ProductSerializer},
+    )
+    def post(self, request):
+        form = ProductForm(_form_data(request), organisation=request.organisation)
+        product = services.product_create(
+            organisation=request.organisation, data=_valid(form), user=request.user
+        )
+        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailView(TrustAPIView):
+    """One product; change it (send only the fields to change). Changes join its history."""
+
+    capabilities = {"GET": Can.VIEW_PRODUCTS, "PATCH": Can.MANAGE_PRODUCTS}
+
+    @extend_schema(operation_id="products_read", responses=ProductSerializer)
+    def get(self, request, product_id):
+        return Response(ProductSerializer(selectors.product_get(product_id)).data)
+
+    @extend_schema(
+        operation_id="products_update",
+        request=ProductInputSerializer(partial=True),
+        responses=ProductSerializer,
+    )
+    def patch(self, request, product_id):
+        product = selectors.product_get(product_id)
+        data = _form_data(request, product, ProductForm.Meta.fields)
+        form = ProductForm(data, instance=product, organisation=request.organisation)
+        product = services.product_update(product=product, data=_valid(form), user=request.user)
+        return Response(ProductSerializer(selectors.product_get(product.pk)).data)
+
+
+class ProductArchiveView(TrustAPIView):
+    """Archive a product, or restore it: archived products keep their history."""
+
+    capabilities = {"POST": Can.MANAGE_PRODUCTS}
+
+    @extend_schema(
+        operation_id="products_archive",
+        request=inline_serializer("Archive", {"archived": serializers.BooleanField()}),
+        responses=ProductSerializer,
+    )
+    def post(self, request, product_id):
+        archived = request.data.get("archived", True) if isinstance(request.data, dict) else True
+        if not isinstance(archived, bool):
+            raise serializers.ValidationError({"archived": ["Send true or false."]})
+        product = services.product_set_archived(
+            product=selectors.product_get(product_id), archived=archived, user=request.user
+        )
+        return Response(ProductSerializer(selectors.product_get(product.pk)).data)
+
+
+class ContractListView(TrustAPIView):
+    """A product's contracts; add one."""
+
+    capabilities = {"GET": Can.VIEW_PRODUCTS, "POST": Can.MANAGE_CONTRACTS}
+
+    @extend_schema(operation_id="contracts_list", responses=ContractSerializer(many=True))
+    def get(self, request, product_id):
+        product = selectors.product_get(product_id)
+        queryset = Contract.objects.filter(product=product).select_related("supplier")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ContractSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="contracts_create",
+        request=ContractInputSerializer,
+        responses={201: ContractSerializer},
+    )
+    def post(self, request, product_id):
+        product = selectors.product_get(product_id)
+        form = ContractForm(_form_data(request))
+        contract = services.contract_create(product=product, data=_valid(form), user=request.user)
+        return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+class ContractDetailView(TrustAPIView):
+    """One contract; change it (send only the fields to change)."""
+
+    capabilities = {"GET": Can.VIEW_PRODUCTS, "PATCH": Can.MANAGE_CONTRACTS}
+
+    @extend_schema(operation_id="contracts_read", responses=ContractSerializer)
+    def get(self, request, product_id, contract_id):
+        product = selectors.product_get(product_id)
+        return Response(ContractSerializer(selectors.contract_get(product, contract_id)).data)
+
+    @extend_schema(
+        operation_id="contracts_update",
+        request=ContractInputSerializer(partial=True),
+        responses=ContractSerializer,
+    )
+    def patch(self, request, product_id, contract_id):
+        contract = selectors.contract_get(selectors.product_get(product_id), contract_id)
+        data = _form_data(request, contract, ContractForm.Meta.fields)
+        form = ContractForm(data, instance=contract)
+        contract = services.contract_update(contract=contract, data=_valid(form), user=request.user)
+        return Response(ContractSerializer(contract).data)
