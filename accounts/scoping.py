@@ -147,6 +147,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
             return queryset
         return queryset.filter(**{f"{self.organisation_field}__in": active.organisation_ids})
 
+    def none(self):
+        """An empty queryset needs no scope: it can show nothing (schema generators ask for one)."""
+        return super().get_queryset().none()
+
 
 class TenantModel(models.Model):
     """Abstract base: an ``organisation`` FK and the fail-closed manager."""

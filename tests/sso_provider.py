@@ -18,8 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from accounts.sso.keys import public_jwks
 from accounts.sso import config as sso
+from accounts.sso.keys import public_jwks
 
 SERVER = Path(__file__).parent / "oidc_provider" / "server.mjs"
 NODE_MODULES = SERVER.parent / "node_modules" / "oidc-provider"

@@ -320,3 +320,24 @@ def test_the_docs_page_and_schema_are_served_to_signed_in_users(client, trust):
     response = client.get("/api/v1/docs/")
     assert response.status_code == 200
     assert b"cdn" not in response.content.lower()
+
+
+def test_list_filters_are_checked_and_applied(trust):
+    _, secret = make_token(trust)
+    with scopes_disabled():
+        ProductFactory(organisation=trust, name="Main EPR", capability="epr")
+        ProductFactory(organisation=trust, name="Ward EPMA", capability="epma")
+    response = api(secret).get("/api/v1/products/?capability=nope")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"][0]["field"] == "capability"
+    names = [
+        p["name"] for p in api(secret).get("/api/v1/products/?capability=epma").json()["results"]
+    ]
+    assert names == ["Ward EPMA"]
+    names = [p["name"] for p in api(secret).get("/api/v1/products/?q=epr").json()["results"]]
+    assert names == ["Main EPR"]
+
+
+def test_an_empty_tenant_queryset_needs_no_scope():
+    assert list(Product.objects.none()) == []

@@ -15,10 +15,10 @@ from accounts.mfa import request_has_mfa
 from accounts.models import AuditAction, AuditEntry, Membership, Organisation
 from accounts.permissions import Role
 from accounts.scoping import scopes_disabled
+from accounts.sso import config as sso
 from accounts.sso.assurance import acr_matches, multi_factor, verified_email
 from accounts.sso.keys import client_assertion, public_jwks
 from accounts.sso.session import SESSION_SSO_KEY
-from accounts.sso import config as sso
 from tests.factories import (
     PASSWORD,
     InvitationFactory,
