@@ -92,6 +92,10 @@ class TrustAPIView(GenericAPIView):
             return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise exceptions.MethodNotAllowed(request.method)  # 405 before any role check
         super().initial(request, *args, **kwargs)  # authentication, throttling
         token = request.auth
         if token is not None:

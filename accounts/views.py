@@ -282,16 +282,19 @@ def organisation_security(request):
     )
 
 
+SESSION_NEW_TOKEN_KEY = "api_token_just_made"
+
+
 @organisation_view(Capability.MANAGE_API_TOKENS)
 @require_http_methods(["GET", "POST"])
 def api_token_list(request):
-    """The trust's API tokens, and a form to make one. A new token's secret is shown on the page
-    that answers the form, once: it is never stored, and the page is never cached."""
+    """The trust's API tokens, and a form to make one. A new token's secret is shown once, on the
+    page the form redirects to: it waits in the (server-side) session until that page takes it,
+    and the page is never cached."""
     form = ApiTokenForm(bound_data(request))
-    secret = new_token = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        new_token, secret = services.api_token_create(
+        token, secret = services.api_token_create(
             organisation=request.organisation,
             name=data["name"],
             role=data["role"],
@@ -299,14 +302,18 @@ def api_token_list(request):
             expires_at=timezone.now() + timedelta(days=int(data["lifetime"])),
             actor=request.user,
         )
-        form = ApiTokenForm()
+        request.session[SESSION_NEW_TOKEN_KEY] = {"id": token.pk, "secret": secret}
+        return redirect("accounts:api_token_list", ods_code=request.organisation.ods_code)
+    tokens = list(selectors.api_token_list())
+    just_made = request.session.pop(SESSION_NEW_TOKEN_KEY, None) or {}
+    new_token = next((t for t in tokens if t.pk == just_made.get("id")), None)
     response = render(
         request,
         "accounts/api_token_list.html",
         {
             "form": form,
-            "tokens": selectors.api_token_list(),
-            "secret": secret,
+            "tokens": tokens,
+            "secret": just_made.get("secret") if new_token else None,
             "new_token": new_token,
         },
         status=400 if form.errors else 200,
