@@ -13,10 +13,11 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organisation, User
 from accounts.permissions import Role
 from accounts.scoping import scopes_disabled
 from tests import sso_provider
+from tests.browser.harness import AXE_JS, AXE_ROUTE, format_violations, run_axe
 from tests.factories import (
     PASSWORD,
     InvitationFactory,
@@ -60,7 +61,9 @@ def page(browser, live_server, sso):
 
     def guard(route):
         url = route.request.url
-        if url.startswith((live_server.url, sso.issuer, "data:", "about:")):
+        if url == live_server.url + AXE_ROUTE:
+            route.fulfill(path=AXE_JS, content_type="text/javascript")
+        elif url.startswith((live_server.url, sso.issuer, "data:", "about:")):
             route.continue_()
         else:
             route.abort("blockedbyclient")
@@ -100,6 +103,9 @@ def lands_on(page, path: str) -> None:
 
 
 def heading(page) -> str:
+    """The page's heading, once the page has no accessibility violations (axe-core, WCAG 2.2 AA)."""
+    violations = run_axe(page)
+    assert not violations, format_violations(page.url, violations)
     return page.locator("h1").first.inner_text()
 
 
@@ -280,4 +286,24 @@ def test_password_sign_in_is_refused_for_a_member_of_an_sso_only_trust(page, liv
     # ...and single sign-on takes them in.
     start_sign_in(page, "NHS Care Identity")
     sign_in_at_provider(page, "sso.only@nhs.net", acr="AAL2_ANY", amr="FIDO2")
+    lands_on(page, f"/o/{trust.ods_code}/")
+
+
+def test_a_password_session_is_sent_to_sign_in_again_when_its_trust_turns_sso_only(
+    page, live_server
+):
+    membership = MembershipFactory(user__email="before.policy@nhs.net")
+    trust = membership.organisation
+    page.goto("/accounts/login/")
+    page.fill("#id_login", membership.user.email)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form[action='/accounts/login/'] button[type=submit]").click()
+    lands_on(page, f"/o/{trust.ods_code}/")
+    Organisation.objects.filter(pk=trust.pk).update(sso_only=True)
+    response = page.goto(f"/o/{trust.ods_code}/")
+    assert response.status == 403
+    assert heading(page) == "Sign in with single sign-on"
+    page.get_by_role("button", name="Sign in with NHS Care Identity").click()
+    page.wait_for_url("**/interaction/**")
+    sign_in_at_provider(page, "before.policy@nhs.net", acr="AAL3_ANY")
     lands_on(page, f"/o/{trust.ods_code}/")
