@@ -427,6 +427,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "FeedbackStatusEnum": "feedback.models.Status",
+        "RoadmapItemStatusEnum": "roadmaps.models.ItemStatus",
+        "UsageImportStatusEnum": "portfolio.models.ImportStatus",
+        "ContractRenewalStatusEnum": "portfolio.models.RenewalStatus",
+    },
 }
 
 LOGGING = {

@@ -9,7 +9,10 @@ from django.urls import include, path, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.scoping import scopes_disabled
+from feedback import api as feedback_api
+from insights import api as insights_api
 from portfolio import api as portfolio_api
+from roadmaps import api as roadmaps_api
 
 
 def admin_login(request):
@@ -81,6 +84,57 @@ api_urlpatterns = [
         "products/<id:product_id>/contracts/<id:contract_id>/",
         portfolio_api.ContractDetailView.as_view(),
         name="contract_detail",
+    ),
+    path("usage-imports/", portfolio_api.UsageImportListView.as_view(), name="usage_import_list"),
+    path(
+        "usage-imports/<id:import_id>/",
+        portfolio_api.UsageImportDetailView.as_view(),
+        name="usage_import_detail",
+    ),
+    path("feedback/", feedback_api.FeedbackListView.as_view(), name="feedback_list"),
+    path(
+        "feedback/<id:feedback_id>/",
+        feedback_api.FeedbackDetailView.as_view(),
+        name="feedback_detail",
+    ),
+    path(
+        "feedback/<id:feedback_id>/triage/",
+        feedback_api.FeedbackTriageView.as_view(),
+        name="feedback_triage",
+    ),
+    path(
+        "feedback/<id:feedback_id>/merge/",
+        feedback_api.FeedbackMergeView.as_view(),
+        name="feedback_merge",
+    ),
+    path("roadmap-items/", roadmaps_api.RoadmapItemListView.as_view(), name="roadmap_item_list"),
+    path(
+        "roadmap-items/<id:item_id>/",
+        roadmaps_api.RoadmapItemDetailView.as_view(),
+        name="roadmap_item_detail",
+    ),
+    path(
+        "roadmap-items/<id:item_id>/release/",
+        roadmaps_api.RoadmapItemReleaseView.as_view(),
+        name="roadmap_item_release",
+    ),
+    path(
+        "roadmap-items/<id:item_id>/evidence/",
+        roadmaps_api.RoadmapEvidenceListView.as_view(),
+        name="roadmap_evidence_list",
+    ),
+    path(
+        "roadmap-items/<id:item_id>/evidence/<id:feedback_id>/",
+        roadmaps_api.RoadmapEvidenceDetailView.as_view(),
+        name="roadmap_evidence_detail",
+    ),
+    path(
+        "summaries/products/",
+        insights_api.ProductSummaryListView.as_view(),
+        name="summary_product_list",
+    ),
+    path(
+        "summaries/trust/", insights_api.TrustSummaryListView.as_view(), name="summary_trust_list"
     ),
 ]
 

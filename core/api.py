@@ -6,6 +6,7 @@ input, ``errors``: one entry per field (``field``, ``message``), the same messag
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.forms.models import model_to_dict
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
@@ -25,7 +26,21 @@ PROBLEM_TYPES = {
     413: "too-large",
     415: "unsupported-media-type",
     429: "too-many-requests",
+    503: "unavailable",
 }
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+
+
+class Unavailable(exceptions.APIException):
+    """The server cannot take the request now (storage full, database down); try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service cannot take this request now. Try again in a minute."
+    retry_after = 60
 
 
 class ProblemJSONRenderer(JSONRenderer):
@@ -94,7 +109,31 @@ def problem_exception_handler(exc, context):
     for header in ("Retry-After", "WWW-Authenticate", "Allow"):
         if header in response:
             result[header] = response[header]
+    if getattr(exc, "retry_after", None):
+        result["Retry-After"] = str(exc.retry_after)
     return result
+
+
+def form_data(request, instance=None, fields=()) -> dict:
+    """A JSON object request body as a form's data, over the object's current values (so a
+    PATCH changes only what it names). The pages' forms then check it: one set of rules."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    data = {}
+    if instance is not None:
+        data = {k: v for k, v in model_to_dict(instance, fields=fields).items() if v is not None}
+    for key, value in request.data.items():
+        data[key] = "" if value is None else value
+    return data
+
+
+def valid(form) -> dict:
+    """The form's cleaned data, or a 400 with each field's messages (the pages' own)."""
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {field: [str(m) for m in messages] for field, messages in form.errors.items()}
+        )
+    return form.cleaned_data
 
 
 class Cursor(CursorPagination):

@@ -4,20 +4,33 @@ Input is checked by the same forms as the pages (ProductForm, ContractForm) and 
 same services, so the rules, the messages and the change history are the pages' own.
 """
 
+import json
+import re
+
 import django_filters
-from django.forms.models import model_to_dict
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.api import TrustAPIView
 from accounts.permissions import Capability as Can
+from core.api import PayloadTooLarge, Unavailable, form_data, valid
 
-from . import selectors, services
+from . import selectors, services, usage_import
 from .forms import ContractForm, ProductForm
-from .models import Capability, Contract, LifecycleStage, Product, Supplier
+from .models import (
+    Capability,
+    Contract,
+    ImportSource,
+    LifecycleStage,
+    Product,
+    Supplier,
+    UsageImport,
+)
 
 MAX_INT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
 
@@ -122,26 +135,6 @@ class ContractInputSerializer(serializers.Serializer):
     renewal_status = serializers.CharField(required=False)
 
 
-def _form_data(request, instance=None, fields=()) -> dict:
-    """The request's fields over the object's current values: a PATCH changes what it names."""
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
-    data = {}
-    if instance is not None:
-        data = {k: v for k, v in model_to_dict(instance, fields=fields).items() if v is not None}
-    for key, value in request.data.items():
-        data[key] = "" if value is None else value
-    return data
-
-
-def _valid(form) -> dict:
-    if not form.is_valid():
-        raise serializers.ValidationError(
-            {field: [str(m) for m in messages] for field, messages in form.errors.items()}
-        )
-    return form.cleaned_data
-
-
 class ProductFilter(django_filters.FilterSet):
     """Query parameters of the product list; a value that is not one of the choices is a 400."""
 
@@ -230,9 +223,9 @@ class ProductListView(TrustAPIView):
         responses={201: ProductSerializer},
     )
     def post(self, request):
-        form = ProductForm(_form_data(request), organisation=request.organisation)
+        form = ProductForm(form_data(request), organisation=request.organisation)
         product = services.product_create(
-            organisation=request.organisation, data=_valid(form), user=request.user
+            organisation=request.organisation, data=valid(form), user=request.user
         )
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
@@ -253,9 +246,9 @@ class ProductDetailView(TrustAPIView):
     )
     def patch(self, request, product_id):
         product = selectors.product_get(product_id)
-        data = _form_data(request, product, ProductForm.Meta.fields)
+        data = form_data(request, product, ProductForm.Meta.fields)
         form = ProductForm(data, instance=product, organisation=request.organisation)
-        product = services.product_update(product=product, data=_valid(form), user=request.user)
+        product = services.product_update(product=product, data=valid(form), user=request.user)
         return Response(ProductSerializer(selectors.product_get(product.pk)).data)
 
 
@@ -298,8 +291,8 @@ class ContractListView(TrustAPIView):
     )
     def post(self, request, product_id):
         product = selectors.product_get(product_id)
-        form = ContractForm(_form_data(request))
-        contract = services.contract_create(product=product, data=_valid(form), user=request.user)
+        form = ContractForm(form_data(request))
+        contract = services.contract_create(product=product, data=valid(form), user=request.user)
         return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
 
 
@@ -320,7 +313,197 @@ class ContractDetailView(TrustAPIView):
     )
     def patch(self, request, product_id, contract_id):
         contract = selectors.contract_get(selectors.product_get(product_id), contract_id)
-        data = _form_data(request, contract, ContractForm.Meta.fields)
+        data = form_data(request, contract, ContractForm.Meta.fields)
         form = ContractForm(data, instance=contract)
-        contract = services.contract_update(contract=contract, data=_valid(form), user=request.user)
+        contract = services.contract_update(contract=contract, data=valid(form), user=request.user)
         return Response(ContractSerializer(contract).data)
+
+
+# --- usage ingestion ------------------------------------------------------------------------------
+
+
+class UsageRowSerializer(serializers.Serializer):
+    """One day's figure for one product (the CSV import's columns)."""
+
+    date = serializers.DateField(help_text="YYYY-MM-DD (or DD/MM/YYYY), not in the future")
+    product = serializers.CharField(help_text="the product's name in this trust's catalogue")
+    active_users = serializers.IntegerField(min_value=0, max_value=usage_import.MAX_ACTIVE_USERS)
+    site = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    department = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(
+        allow_null=True, help_text="JSON: the row's position in the array, from 1"
+    )
+    line = serializers.IntegerField(allow_null=True, help_text="CSV: the line of the body")
+    message = serializers.CharField()
+
+
+class UsageImportSerializer(serializers.ModelSerializer):
+    """An ingestion job: where it has got to, and its problems by row or line."""
+
+    url = serializers.SerializerMethodField()
+    format = serializers.SerializerMethodField()
+    errors = serializers.SerializerMethodField()
+    rows_total = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    rows_processed = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    rows_imported = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    error_count = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+    class Meta:
+        model = UsageImport
+        fields = [
+            "id",
+            "url",
+            "format",
+            "status",
+            "rows_total",
+            "rows_processed",
+            "rows_imported",
+            "error_count",
+            "errors",
+            "failure_reason",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_url(self, record) -> str:
+        return reverse("api:usage_import_detail", args=[record.pk])
+
+    def get_format(self, record) -> str:
+        return "json" if record.source == ImportSource.API_JSON else "csv"
+
+    @extend_schema_field(ImportProblemSerializer(many=True))
+    def get_errors(self, record) -> list[dict]:
+        if record.source != ImportSource.API_JSON:
+            return [{"row": None, **problem} for problem in record.errors]
+        # Stored as CSV: row n of the array is line n + 1 (the header is line 1).
+        return [
+            {
+                "row": problem["line"] - 1 if problem.get("line") else None,
+                "line": None,
+                "message": _REPEATS.sub(
+                    lambda m: f"Repeats row {int(m.group(1)) - 1}", problem["message"]
+                ),
+            }
+            for problem in record.errors
+        ]
+
+
+_REPEATS = re.compile(r"^Repeats line (\d+)")
+
+
+def _read_body(request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes ``limit`` bytes."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(_too_large())
+    stream = request.stream
+    if stream is None:
+        return b""
+    chunks, size = [], 0
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(_too_large())
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> str:
+    return (
+        f"Send at most {usage_import.MAX_API_ROWS:,} rows "
+        f"({usage_import.MAX_API_BYTES // (1024 * 1024)} MB) in one request."
+    )
+
+
+def _shape_problems(error: usage_import.ImportRejected) -> serializers.ValidationError:
+    return serializers.ValidationError(
+        [f"Row {p['row']}: {p['message']}" if p.get("row") else p["message"] for p in error.errors]
+    )
+
+
+class UsageImportListView(TrustAPIView):
+    """Send daily usage as JSON or CSV (202: a job to follow); list the trust's imports."""
+
+    capabilities = {"GET": Can.IMPORT_USAGE, "POST": Can.IMPORT_USAGE}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return UsageImport.objects.none()
+        return selectors.usage_import_list(limit=None)
+
+    @extend_schema(operation_id="usage_imports_list", responses=UsageImportSerializer(many=True))
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(UsageImportSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="usage_imports_create",
+        description=(
+            "Rows as a JSON array (the CSV import's columns as keys) or as a CSV body "
+            "(`Content-Type: text/csv`, header row first). Up to 1,000,000 rows. Rows are checked "
+            "like an uploaded file: all are written or none. Sending the same rows again updates "
+            "them in place (one row per product, date, site and department). Answers 202 with "
+            "the job: poll its url until status is succeeded or failed."
+        ),
+        request={
+            "application/json": UsageRowSerializer(many=True),
+            "text/csv": OpenApiTypes.STR,
+        },
+        responses={202: UsageImportSerializer},
+    )
+    def post(self, request):
+        raw = _read_body(request, usage_import.MAX_API_BYTES)
+        if not raw.strip():
+            raise serializers.ValidationError(["The request body is empty."])
+        media = (request.content_type or "").split(";")[0].strip().lower()
+        if media not in ("application/json", "text/csv"):
+            raise exceptions.UnsupportedMediaType(media or "none")
+        if media == "text/csv":
+            if raw.count(b"\n") - raw.endswith(b"\n") > usage_import.MAX_API_ROWS:
+                raise PayloadTooLarge(_too_large())
+            source, name = ImportSource.API_CSV, "api.csv"
+        else:
+            try:
+                rows = json.loads(raw)
+            except (ValueError, RecursionError):
+                raise serializers.ValidationError(["The body is not valid JSON."]) from None
+            del raw
+            if isinstance(rows, list) and len(rows) > usage_import.MAX_API_ROWS:
+                raise PayloadTooLarge(_too_large())
+            try:
+                raw = usage_import.rows_to_csv(rows)
+            except usage_import.ImportRejected as error:
+                raise _shape_problems(error) from None
+            del rows
+            source, name = ImportSource.API_JSON, "api.json"
+        try:
+            record = services.usage_import_start(
+                organisation=request.organisation,
+                uploaded_file=ContentFile(raw, name=name),
+                user=request.user,
+                source=source,
+            )
+        except services.UsageUploadNotSaved:
+            raise Unavailable(
+                "The rows could not be stored because of a problem on our side. Nothing was "
+                "imported. Try again later."
+            ) from None
+        record = selectors.usage_import_get(record.pk)
+        return Response(
+            UsageImportSerializer(record).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("api:usage_import_detail", args=[record.pk])},
+        )
+
+
+class UsageImportDetailView(TrustAPIView):
+    """One ingestion job: status, progress, problems by row (JSON) or line (CSV), counts."""
+
+    capabilities = {"GET": Can.IMPORT_USAGE}
+
+    @extend_schema(operation_id="usage_imports_read", responses=UsageImportSerializer)
+    def get(self, request, import_id):
+        return Response(UsageImportSerializer(selectors.usage_import_get(import_id)).data)

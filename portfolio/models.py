@@ -230,6 +230,12 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Rejected"
 
 
+class ImportSource(models.TextChoices):
+    UPLOAD = "upload", "CSV file uploaded in the app"
+    API_CSV = "api_csv", "CSV sent to the API"
+    API_JSON = "api_json", "JSON sent to the API"
+
+
 class UsageImport(TenantModel):
     """One uploaded CSV of usage data: its progress and, if it failed, why.
 
@@ -242,6 +248,10 @@ class UsageImport(TenantModel):
 
     file = models.FileField(upload_to="usage-imports/%Y/%m/", blank=True)  # "" once deleted
     original_name = models.CharField(max_length=255)
+    # A JSON body is stored as the CSV it converts to: its row n is the stored file's line n + 1.
+    source = models.CharField(
+        max_length=16, choices=ImportSource.choices, default=ImportSource.UPLOAD
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

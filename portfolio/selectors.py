@@ -111,8 +111,9 @@ def usage_latest(product: Product) -> dict | None:
     return {"date": latest["date"], "active_users": total}
 
 
-def usage_import_list(limit: int = 10) -> QuerySet[UsageImport]:
-    return UsageImport.objects.select_related("uploaded_by")[:limit]
+def usage_import_list(limit: int | None = 10) -> QuerySet[UsageImport]:
+    queryset = UsageImport.objects.select_related("uploaded_by")
+    return queryset if limit is None else queryset[:limit]
 
 
 def usage_import_get(import_id: int) -> UsageImport:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core.queue import enqueue_on_commit
 
-from .models import Contract, ImportStatus, Product, ProductChange, UsageImport
+from .models import Contract, ImportSource, ImportStatus, Product, ProductChange, UsageImport
 from .signals import portfolio_changed
 from .tasks import usage_import_process_task
 from .usage_import import usage_import_process
@@ -135,7 +135,9 @@ class UsageImportNotRetryable(Exception):
     tried again."""
 
 
-def usage_import_start(*, organisation, uploaded_file, user) -> UsageImport:
+def usage_import_start(
+    *, organisation, uploaded_file, user, source: str = ImportSource.UPLOAD
+) -> UsageImport:
     """Save the upload; small files import now, large ones in a worker (progress is visible).
 
     Raises UsageUploadNotSaved, leaving no file behind, if the storage cannot take the file.
@@ -156,6 +158,7 @@ def usage_import_start(*, organisation, uploaded_file, user) -> UsageImport:
                 organisation=organisation,
                 file=name,
                 original_name=uploaded_file.name[:255],
+                source=source,
                 uploaded_by=user,
             )
             inline = _inline_or_enqueue(record, uploaded_file.size)

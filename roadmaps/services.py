@@ -80,6 +80,14 @@ def roadmap_item_update(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
 
 
 @transaction.atomic
+def roadmap_item_delete(*, item: RoadmapItem, user) -> None:
+    """Delete the item and its evidence links; the feedback it cited is kept as it is."""
+    item = RoadmapItem.objects.select_for_update().get(pk=item.pk)
+    _changed(item)
+    item.delete()
+
+
+@transaction.atomic
 def roadmap_item_move(*, item: RoadmapItem, horizon: str) -> None:
     RoadmapItem.objects.filter(pk=item.pk).update(horizon=horizon)
 

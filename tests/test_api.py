@@ -1,7 +1,6 @@
 """The API (/api/v1/): tokens, the rules the pages share, problem details, paging, throttling, and
 the committed OpenAPI schema. Cross-tenant probing is in tests/test_api_cross_tenant.py."""
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,31 +16,10 @@ from accounts.models import ApiToken, AuditAction, AuditEntry
 from accounts.permissions import Role
 from accounts.scoping import scopes_disabled
 from portfolio.models import Contract, Product, ProductChange
+from tests.apiclient import PROBLEM, api, make_token
 from tests.factories import ContractFactory, MembershipFactory, ProductFactory, SupplierFactory
 
 SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
-PROBLEM = "application/problem+json"
-
-
-def make_token(organisation, role=Role.PRODUCT_MANAGER, read_only=False, days=30, actor=None):
-    actor = actor or MembershipFactory(organisation=organisation, role=Role.ORG_ADMIN).user
-    with scopes_disabled():
-        token, secret = account_services.api_token_create(
-            organisation=organisation,
-            name=f"{role} token",
-            role=role,
-            read_only=read_only,
-            expires_at=timezone.now() + timedelta(days=days),
-            actor=actor,
-        )
-    return token, secret
-
-
-def api(secret=None):
-    client = Client()
-    if secret:
-        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-    return client
 
 
 @pytest.fixture

@@ -49,6 +49,11 @@ def hostile_body(world) -> dict:
         "owner": int(foreign["officer_id"]),
         "clinical_safety_officer": int(foreign["officer_id"]),
         "product": int(foreign["product_id"]),
+        "feedback": int(foreign["feedback_id"]),
+        "target": int(foreign["feedback_id"]),
+        "status": "planned",
+        "response": "Injected by API probe",
+        "title": "Injected by API probe",
         "archived": True,
         "seats": 1,
     }
@@ -64,7 +69,7 @@ def _call(client, method, url, body, secret):
 @pytest.mark.django_db
 def test_no_api_route_shows_or_changes_another_trusts_data(world, client):
     patterns = api_patterns()
-    assert len(patterns) >= 6
+    assert len(patterns) >= 19
     foreign_ids, own_ids = world.ids(world.trust_b), world.ids(world.trust_a)
     foreign_markers = world.markers_of(world.trust_b)
     body = hostile_body(world)

@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.scoping import scope, scopes_disabled
+from portfolio import usage_import
 from portfolio.models import ImportStatus, UsageImport, UsageRecord
 from portfolio.services import INLINE_IMPORT_BYTES, usage_import_start
-from portfolio.usage_import import MAX_UPLOAD_BYTES
 from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,15 +208,17 @@ def test_one_bad_row_among_good_ones_writes_nothing(trust):
 
 
 def test_a_file_over_the_size_limit_is_rejected_before_parsing(
-    trust, django_capture_on_commit_callbacks
+    trust, django_capture_on_commit_callbacks, monkeypatch
 ):
+    assert usage_import.MAX_API_BYTES == 200 * 1024 * 1024
+    monkeypatch.setattr(usage_import, "MAX_API_BYTES", 3 * 1024 * 1024)  # 200 MB, made small
     with django_capture_on_commit_callbacks(execute=True):
         record = run_import(
-            trust, GOOD.encode() + b"2025-01-01,Meridian EPR,1,,\n" * (MAX_UPLOAD_BYTES // 28)
+            trust, GOOD.encode() + b"2025-01-01,Meridian EPR,1,,\n" * (3 * 1024 * 1024 // 28)
         )
     record.refresh_from_db()
     assert messages(record) == [
-        (None, "The file must be smaller than 40 MB. Split it into several files by date.")
+        (None, "The file must be smaller than 3 MB. Split it into several files by date.")
     ]
     assert usage_rows() == []
 

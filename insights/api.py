@@ -1,0 +1,208 @@
+"""The summaries API: the monthly product and trust summaries the dashboards read.
+
+Every response carries ``ETag`` and ``Last-Modified`` (when the summaries it lists were last
+computed), and answers ``304 Not Modified`` to ``If-None-Match`` or ``If-Modified-Since``, so a
+BI tool polling every hour moves data only when the nightly or on-demand refresh changed it.
+"""
+
+import hashlib
+
+import django_filters
+from django import forms
+from django.db.models import Count, Max
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accounts.api import TrustAPIView
+from accounts.permissions import Capability as Can
+from core.api import Cursor
+
+from .models import ProductMonthSummary, TrustMonthSummary
+
+MAX_INT = 2_147_483_647
+MONTH_HELP = "a month as YYYY-MM"
+
+
+class MonthField(forms.DateField):
+    input_formats = ["%Y-%m"]
+    default_error_messages = {"invalid": "Enter a month like 2026-03."}
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
+class SummaryFilter(django_filters.FilterSet):
+    month_from = MonthFilter(field_name="month", lookup_expr="gte", help_text=MONTH_HELP)
+    month_to = MonthFilter(field_name="month", lookup_expr="lte", help_text=MONTH_HELP)
+
+
+class ProductSummaryFilter(SummaryFilter):
+    product = django_filters.NumberFilter(field_name="product_id")
+
+    class Meta:
+        model = ProductMonthSummary
+        fields = ["month_from", "month_to", "product"]
+
+
+class TrustSummaryFilter(SummaryFilter):
+    class Meta:
+        model = TrustMonthSummary
+        fields = ["month_from", "month_to"]
+
+
+class ByMonth(Cursor):
+    ordering = ("-month", "-pk")
+
+
+class ProductMonthSummarySerializer(serializers.ModelSerializer):
+    product = serializers.IntegerField(source="product_id")
+    product_name = serializers.CharField(source="product.name")
+    supplier = serializers.CharField(source="supplier.name", allow_null=True, default=None)
+    month = serializers.DateField(format="%Y-%m")
+    days_with_data = serializers.IntegerField(min_value=0, max_value=31)
+    peak_active_users = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
+    licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
+    feedback_count = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    open_safety_concerns = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    roadmap_in_flight = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+    class Meta:
+        model = ProductMonthSummary
+        fields = [
+            "product",
+            "product_name",
+            "month",
+            "capability",
+            "supplier",
+            "lifecycle_stage",
+            "days_with_data",
+            "mean_daily_active_users",
+            "peak_active_users",
+            "licensed_seats",
+            "utilisation",
+            "annual_spend",
+            "monthly_spend",
+            "cost_per_active_user",
+            "feedback_count",
+            "mean_rating",
+            "feedback_by_category",
+            "open_safety_concerns",
+            "roadmap_in_flight",
+            "contract_end_date",
+            "next_notice_deadline",
+            "computed_at",
+        ]
+
+
+class TrustMonthSummarySerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m")
+    live_products = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    feedback_count = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    open_safety_concerns = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+    roadmap_in_flight = serializers.IntegerField(min_value=0, max_value=MAX_INT)
+
+    class Meta:
+        model = TrustMonthSummary
+        fields = [
+            "month",
+            "live_products",
+            "annual_spend",
+            "monthly_spend",
+            "mean_daily_active_users",
+            "licensed_seats",
+            "utilisation",
+            "cost_per_active_user",
+            "feedback_count",
+            "mean_rating",
+            "open_safety_concerns",
+            "roadmap_in_flight",
+            "computed_at",
+        ]
+
+
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, description="an ETag"),
+    OpenApiParameter("If-Modified-Since", str, OpenApiParameter.HEADER, description="HTTP date"),
+]
+
+
+class _SummaryListView(TrustAPIView):
+    """Base: a filtered, paged list of summaries with its validators (ETag, Last-Modified)."""
+
+    capabilities = {"GET": Can.VIEW_DASHBOARDS}
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = ByMonth
+    serializer_class: type[serializers.Serializer]
+
+    def get_queryset(self):
+        model = self.serializer_class.Meta.model
+        if getattr(self, "swagger_fake_view", False):
+            return model.objects.none()
+        return model.objects.all()
+
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        state = queryset.aggregate(changed=Max("computed_at"), rows=Count("pk"))
+        changed = state["changed"]
+        digest = hashlib.sha256(
+            f"{changed and changed.isoformat()}|{state['rows']}|{request.get_full_path()}".encode()
+        ).hexdigest()[:32]
+        etag = quote_etag(digest)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if changed is not None:
+            headers["Last-Modified"] = http_date(changed.timestamp())
+        if _not_modified(request, etag, changed):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        if self.related:
+            queryset = queryset.select_related(*self.related)
+        page = self.paginate_queryset(queryset)
+        response = self.get_paginated_response(self.serializer_class(page, many=True).data)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+
+def _not_modified(request, etag: str, changed) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag in tags or "*" in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return changed is not None and since is not None and int(changed.timestamp()) <= since
+
+
+class ProductSummaryListView(_SummaryListView):
+    """Monthly adoption, spend and satisfaction per product, newest month first."""
+
+    serializer_class = ProductMonthSummarySerializer
+    filterset_class = ProductSummaryFilter
+    related = ("product", "supplier")
+
+    @extend_schema(
+        operation_id="summaries_products_list",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: ProductMonthSummarySerializer(many=True), 304: None},
+    )
+    def get(self, request):
+        return self.list(request)
+
+
+class TrustSummaryListView(_SummaryListView):
+    """The trust's monthly roll-up, newest month first."""
+
+    serializer_class = TrustMonthSummarySerializer
+    filterset_class = TrustSummaryFilter
+    related = ()
+
+    @extend_schema(
+        operation_id="summaries_trust_list",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: TrustMonthSummarySerializer(many=True), 304: None},
+    )
+    def get(self, request):
+        return self.list(request)
