@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -302,6 +303,11 @@ class AuditAction(models.TextChoices):
     SSO_JOIN = "sso_join", "Joined through single sign-on"
     API_TOKEN_CREATE = "api_token_create", "Created an API token"
     API_TOKEN_REVOKE = "api_token_revoke", "Revoked an API token"
+    WEBHOOK_CREATE = "webhook_create", "Added a webhook endpoint"
+    WEBHOOK_DELETE = "webhook_delete", "Deleted a webhook endpoint"
+    WEBHOOK_DISABLE = "webhook_disable", "Turned off a webhook endpoint"
+    WEBHOOK_ENABLE = "webhook_enable", "Turned on a webhook endpoint"
+    WEBHOOK_ROTATE = "webhook_rotate", "Replaced a webhook signing secret"
 
 
 class AuditEntry(TenantModel):
@@ -373,3 +379,122 @@ class ApiToken(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class WebhookEvent(models.TextChoices):
+    """What a trust's systems can be told about (accounts.webhooks). The apps above emit them."""
+
+    FEEDBACK_RECEIVED = "feedback.received", "Feedback received"
+    SAFETY_CONCERN_RAISED = "safety_concern.raised", "Patient safety concern raised"
+    FEEDBACK_STATUS_CHANGED = "feedback.status_changed", "Feedback status changed"
+    ROADMAP_ITEM_RELEASED = "roadmap_item.released", "Roadmap item released"
+    CONTRACT_NOTICE_DUE = "contract.notice_due", "Contract notice deadline coming up"
+    SUMMARIES_UPDATED = "summaries.updated", "Monthly summaries updated"
+
+
+# Sent only by the "Send test event" button, to one endpoint, whatever it subscribes to.
+WEBHOOK_TEST_EVENT = "webhook.test"
+
+
+class WebhookEndpoint(TenantModel):
+    """An address of the trust's own systems that is sent the events it subscribes to, signed per
+    the Standard Webhooks scheme with its own secret (accounts.webhooks).
+
+    The secret is an HMAC key, so it must be kept as it is (a hash could not sign); it is shown
+    once, when it is made, and can be replaced. The one it replaced keeps signing alongside for
+    ``settings.WEBHOOK_SECRET_OVERLAP_HOURS`` so the receiving system can switch without losing
+    messages. An endpoint that keeps failing is turned off by the service (``disabled_at``).
+    """
+
+    url = models.URLField("URL", max_length=500)
+    description = models.CharField(max_length=100, blank=True)
+    event_types = models.JSONField(default=list)
+    include_free_text = models.BooleanField(default=False)
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    disabled_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # Failed attempts since the last success, and when the first of them was made.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="webhook_endpoints"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self):
+        return self.description or self.url
+
+    def get_absolute_url(self):
+        return reverse("accounts:webhook_detail", args=[self.organisation.ods_code, self.pk])
+
+    @property
+    def is_enabled(self) -> bool:
+        return self.disabled_at is None
+
+    def subscribes_to(self, event_type: str) -> bool:
+        return event_type in self.event_types
+
+    def get_event_type_labels(self) -> list[str]:
+        labels = dict(WebhookEvent.choices)
+        return [labels.get(event, event) for event in self.event_types]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(TenantModel):
+    """One event for one endpoint: written in the transaction of the change it reports (the
+    outbox), then sent and retried by Celery until it succeeds or the retries run out."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message_id = models.CharField(max_length=40, editable=False)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is next due (a claimed attempt pushes this ahead, so no one else sends it meanwhile);
+    # None once it has succeeded or failed for good.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "message_id"], name="webhook_message_once_per_endpoint"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DeliveryStatus.values),
+                name="webhook_delivery_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.message_id} ({self.status})"

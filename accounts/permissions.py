@@ -34,6 +34,7 @@ class Capability(models.TextChoices):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SECURITY = "manage_security"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    MANAGE_WEBHOOKS = "manage_webhooks"
     VIEW_ICS_DASHBOARDS = "view_ics_dashboards"
 
 
@@ -73,7 +74,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 # Who can change who sees a trust's data must have set up two-factor authentication first
 # (when settings.ADMIN_MFA_REQUIRED; accounts.tenancy.organisation_view enforces it).
 MFA_REQUIRED_CAPABILITIES = frozenset(
-    {Capability.MANAGE_MEMBERS, Capability.MANAGE_SECURITY, Capability.MANAGE_API_TOKENS}
+    {
+        Capability.MANAGE_MEMBERS,
+        Capability.MANAGE_SECURITY,
+        Capability.MANAGE_API_TOKENS,
+        Capability.MANAGE_WEBHOOKS,
+    }
 )
 
 

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from .notifications import invitation_send
 from .ods import ods_refresh
 from .tenancy import TenantTask
+from .webhooks.delivery import webhook_deliveries_sweep, webhook_delivery_attempt
 
 
 @shared_task(
@@ -28,3 +29,17 @@ def ods_refresh_task() -> None:
     """Monthly (beat): reload ICBs and trusts from the ODS extracts the settings name
     (ODS_ICBS_FILE, ODS_TRUSTS_FILE, ODS_SUCCESSORS_FILE); nothing, logged, when none is set."""
     ods_refresh()
+
+
+@shared_task(base=TenantTask, acks_late=True)
+def webhook_deliver_task(organisation, delivery_id: int) -> str | None:
+    """Send one webhook delivery if it is due (a second run finds it claimed or sent)."""
+    return webhook_delivery_attempt(delivery_id)
+
+
+@shared_task
+def webhook_deliveries_sweep_task(older_than_seconds: int = 10) -> dict:
+    """Every 15 s (beat): send the webhook deliveries that are due, across every trust."""
+    return webhook_deliveries_sweep(
+        enqueue=webhook_deliver_task.delay, older_than_seconds=older_than_seconds
+    )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .sso import views as sso_views
+from .webhooks import views as webhook_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -38,6 +39,38 @@ urlpatterns = [
         "o/<ods:ods_code>/api-tokens/<id:token_id>/revoke/",
         views.api_token_revoke,
         name="api_token_revoke",
+    ),
+    path("o/<ods:ods_code>/webhooks/", webhook_views.webhook_list, name="webhook_list"),
+    path("o/<ods:ods_code>/webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/",
+        webhook_views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/test/",
+        webhook_views.webhook_test,
+        name="webhook_test",
+    ),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/turn-off/",
+        webhook_views.webhook_disable,
+        name="webhook_disable",
+    ),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/turn-on/",
+        webhook_views.webhook_enable,
+        name="webhook_enable",
+    ),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/secret/",
+        webhook_views.webhook_rotate,
+        name="webhook_rotate",
+    ),
+    path(
+        "o/<ods:ods_code>/webhooks/<id:endpoint_id>/delete/",
+        webhook_views.webhook_delete,
+        name="webhook_delete",
     ),
     path(
         "o/<ods:ods_code>/invitations/<id:invitation_id>/withdraw/",

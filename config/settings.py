@@ -220,6 +220,40 @@ ODS_ICBS_FILE = os.environ.get("ODS_ICBS_FILE", "")  # eccg.csv
 ODS_TRUSTS_FILE = os.environ.get("ODS_TRUSTS_FILE", "")  # etr.csv
 ODS_SUCCESSORS_FILE = os.environ.get("ODS_SUCCESSORS_FILE", "")  # succ.csv, optional
 
+# --- Webhooks (accounts.webhooks) -----------------------------------------------------------
+# Delays before each retry of a failed delivery, in seconds: the first attempt is immediate, then
+# 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (Standard Webhooks' example schedule, cut to about a
+# day), each with up to 10 % random jitter. After the last the delivery has failed.
+WEBHOOK_RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+# The receiver has this long to answer (Standard Webhooks suggests 15 to 30 s; ours are small).
+WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# An endpoint is turned off, and the trust's admins e-mailed, once this many attempts in a row
+# have failed over at least this many hours (one delivery failing all its retries does both).
+WEBHOOK_DISABLE_AFTER_FAILURES = 8
+WEBHOOK_DISABLE_AFTER_HOURS = 24
+# After a secret is replaced the old one keeps signing alongside the new for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = 24
+# Hosts that may be sent webhooks over plain http and on private addresses: for development and
+# tests only (e.g. "127.0.0.1,localhost"). Every other endpoint must be https on the internet.
+WEBHOOK_ALLOW_INSECURE_HOSTS = frozenset(
+    host.strip().lower()
+    for host in os.environ.get(
+        "WEBHOOK_ALLOW_INSECURE_HOSTS", "127.0.0.1,localhost" if TESTING else ""
+    ).split(",")
+    if host.strip()
+)
+# Optional egress proxy for every delivery (e.g. Stripe's smokescreen, which refuses internal
+# addresses at connection time). Without it deliveries ignore the *_PROXY environment variables.
+WEBHOOK_PROXY_URL = os.environ.get("WEBHOOK_PROXY_URL", "")
+# The service's own address, to put absolute links in payloads (https://portfolio.example.nhs.uk).
+# Without it links are paths from the site's root.
+WEBHOOK_LINK_BASE_URL = os.environ.get("WEBHOOK_LINK_BASE_URL", "").rstrip("/")
+# Sends deliveries that are due: retries, and first attempts whose task was lost (Redis down).
+CELERY_BEAT_SCHEDULE["webhook-delivery-sweep"] = {
+    "task": "accounts.tasks.webhook_deliveries_sweep_task",
+    "schedule": 15.0,
+}
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -25,6 +25,7 @@ from .tasks import (
     safety_concern_notify_task,
     status_change_notify_task,
 )
+from .webhooks import feedback_received_emit, feedback_status_changed_emit
 
 
 def _changed(feedback: Feedback) -> None:
@@ -91,6 +92,7 @@ def feedback_submit(
         enqueue_on_commit(safety_concern_notify_task, organisation.pk, feedback.pk)
     if feedback.contact_email and not confirmed:
         enqueue_on_commit(contact_confirmation_send_task, organisation.pk, feedback.pk, base_url)
+    feedback_received_emit(feedback)
     _changed(feedback)
     return feedback
 
@@ -141,6 +143,8 @@ def feedback_triage(*, feedback: Feedback, status: str, response: str, user) -> 
     feedback.save(update_fields=["status", "response", "updated_at"])
     if status in CLOSING_THE_LOOP_STATUSES and status != change.from_status:
         enqueue_on_commit(status_change_notify_task, feedback.organisation_id, change.pk)
+    if status != change.from_status:
+        feedback_status_changed_emit(feedback, change)
     return change
 
 
@@ -177,7 +181,7 @@ def feedback_merge(*, duplicate: Feedback, target: Feedback, user) -> Feedback:
     FeedbackVote.objects.filter(feedback=duplicate).delete()
     # Anything already merged into the duplicate now points at the target.
     Feedback.objects.filter(duplicate_of=duplicate).update(duplicate_of=target)
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         organisation_id=duplicate.organisation_id,
         feedback=duplicate,
         from_status=duplicate.status,
@@ -188,6 +192,8 @@ def feedback_merge(*, duplicate: Feedback, target: Feedback, user) -> Feedback:
     duplicate.status = Status.DUPLICATE
     duplicate.duplicate_of = target
     duplicate.save(update_fields=["status", "duplicate_of", "updated_at"])
+    if change.from_status != Status.DUPLICATE:
+        feedback_status_changed_emit(duplicate, change)
     return duplicate
 
 

@@ -11,6 +11,7 @@ from core.mail import mail_send
 from portfolio.models import Contract
 
 from .models import RenewalReminder
+from .webhooks import contract_notice_due_emit
 
 THRESHOLDS = (180, 90, 30)
 
@@ -68,6 +69,7 @@ def _remind(contract: Contract, today) -> bool:
                 ),
                 to=[owner.email],
             )
+            contract_notice_due_emit(contract, days_left=days_left, threshold=threshold)
     except IntegrityError:
         return False  # already sent for this threshold
     return True

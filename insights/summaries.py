@@ -32,6 +32,7 @@ from portfolio.selectors import contract_position
 from roadmaps.models import ItemStatus, RoadmapItem
 
 from .models import ProductMonthSummary, TrustMonthSummary
+from .webhooks import summaries_updated_emit
 
 logger = logging.getLogger(__name__)
 
@@ -294,6 +295,7 @@ def summaries_recompute(
             by_month[row.month].append(row)
         trust_rows = [_trust_row(organisation_id, month, by_month[month], now) for month in months]
         _upsert(TrustMonthSummary, trust_rows, ["organisation", "month"])
+        summaries_updated_emit(organisation, months, len(rows) + len(trust_rows))
         return len(rows) + len(trust_rows)
 
 

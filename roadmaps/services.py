@@ -13,6 +13,7 @@ from feedback.services import feedback_triage
 from .models import ItemStatus, RoadmapEvidence, RoadmapItem, Visibility
 from .rice import RiceError, rice_score
 from .signals import roadmap_changed
+from .webhooks import roadmap_item_released_emit
 
 ITEM_FIELDS = (
     "product",
@@ -54,6 +55,7 @@ def roadmap_item_create(*, organisation, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED:
         _close_the_loop(item, user)
+        roadmap_item_released_emit(item)
     _changed(item)
     return item
 
@@ -75,6 +77,7 @@ def roadmap_item_update(*, item: RoadmapItem, data: dict, user) -> RoadmapItem:
     item.save()
     if item.status == ItemStatus.RELEASED and not was_released:
         _close_the_loop(item, user)
+        roadmap_item_released_emit(item)
     _changed(item)
     return item
 

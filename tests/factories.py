@@ -14,8 +14,12 @@ from accounts.models import (
     Membership,
     Organisation,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
 )
 from accounts.permissions import Role
+from accounts.webhooks import signing
 from feedback.models import Category, Feedback, FeedbackLink, StaffGroup
 from portfolio.models import (
     Capability,
@@ -117,6 +121,33 @@ class ApiTokenFactory(TenantFactory):
     expires_at = factory.LazyFunction(
         lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=90)
     )
+
+
+class WebhookEndpointFactory(TenantFactory):
+    """An endpoint on a host the tests may use (settings.WEBHOOK_ALLOW_INSECURE_HOSTS), with
+    a real secret; nothing listens there unless a test starts a receiver."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    url = factory.Sequence(lambda n: f"http://127.0.0.1:9/hooks/{n}")
+    description = factory.Sequence(lambda n: f"Endpoint {n}")
+    event_types = factory.LazyFunction(lambda: list(WebhookEvent.values))
+    secret = factory.LazyFunction(signing.secret_new)
+
+
+class WebhookDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    organisation = factory.SelfAttribute("endpoint.organisation")
+    message_id = factory.LazyFunction(signing.message_id_new)
+    event_type = WebhookEvent.FEEDBACK_RECEIVED
+    payload = factory.LazyFunction(lambda: {"type": "feedback.received", "data": {}})
+    status = "succeeded"
+    attempts = 1
 
 
 class SupplierFactory(DjangoModelFactory):

@@ -69,6 +69,9 @@ WHOLE_DATABASE = {
     ("accounts/tenancy.py", "_membership_for", "scopes_disabled"): (
         "the signed-in person's own membership of the trust in the URL, before its scope is entered"
     ),
+    ("accounts/webhooks/delivery.py", "webhook_deliveries_sweep", "scopes_disabled"): (
+        "sends every trust's webhook deliveries that are due"
+    ),
     ("feedback/tasks.py", "notifications_sweep_task", "scopes_disabled"): (
         "re-sends every trust's unsent notifications"
     ),
