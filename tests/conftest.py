@@ -30,6 +30,8 @@ from .factories import (
     RoadmapItemFactory,
     UsageImportFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
     enrol_mfa,
 )
 from .invariants import check_invariants
@@ -311,6 +313,7 @@ class World:
                 "person",
                 "invite",
                 "token",
+                "webhook",
             )
         }
         self.markers[trust.pk] = mark
@@ -341,7 +344,17 @@ class World:
             ).pk,
             "officer_id": officer.pk,
             "token_id": ApiTokenFactory(organisation=trust, name=f"Token {mark['token']}").pk,
+            "endpoint_id": WebhookEndpointFactory(
+                organisation=trust,
+                url=f"https://hooks.example.org/{mark['webhook']}",
+                description=f"Endpoint {mark['webhook']}",
+            ).pk,
         }
+        WebhookDeliveryFactory(
+            endpoint_id=self.objects[trust.pk]["endpoint_id"],
+            organisation=trust,
+            last_error=f"Answered HTTP 500: {mark['webhook']}",
+        )
 
     def ids(self, trust):
         return {key: str(value) for key, value in self.objects[trust.pk].items()}

@@ -8,6 +8,7 @@ from tests.factories import (
     ProductFactory,
     RoadmapItemFactory,
     UsageImportFactory,
+    WebhookEndpointFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +29,17 @@ pytestmark = pytest.mark.django_db
             lambda trust: RoadmapItemFactory(product=ProductFactory(organisation=trust)),
             "/o/{ods}/roadmap/{pk}/",
         ),
+        (lambda trust: WebhookEndpointFactory(organisation=trust), "/o/{ods}/webhooks/{pk}/"),
     ],
-    ids=["organisation", "product", "usage import", "feedback", "feedback link", "roadmap item"],
+    ids=[
+        "organisation",
+        "product",
+        "usage import",
+        "feedback",
+        "feedback link",
+        "roadmap item",
+        "webhook endpoint",
+    ],
 )
 def test_a_models_own_page_opens_for_its_trusts_admin(org_admin_client, trust, make, path):
     obj = make(trust)

@@ -28,6 +28,7 @@ SAMPLE_KWARGS = {
     "url": "anything/",
     "provider_id": "nhsmail",
     "token_id": "1",
+    "endpoint_id": "1",
 }
 EXPECTED_PUBLIC = {
     "accounts:health",

@@ -19,6 +19,8 @@ from tests.factories import (
     FeedbackLinkFactory,
     RoadmapItemFactory,
     UsageImportFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 from tests.urlwalk import walk
 
@@ -134,6 +136,22 @@ class UrlValues:
     def api_token(self):
         return self._get("api_token", lambda: ApiTokenFactory(organisation=self.trust()))
 
+    def webhook_endpoint(self):
+        def make():
+            # With a log of each kind of delivery, so the status tags are checked too.
+            endpoint = WebhookEndpointFactory(organisation=self.trust())
+            for status, error in (
+                ("succeeded", ""),
+                ("pending", "Answered HTTP 500: Internal Server Error"),
+                ("failed", "Could not connect to the server"),
+            ):
+                WebhookDeliveryFactory(
+                    endpoint=endpoint, organisation=self.trust(), status=status, last_error=error
+                )
+            return endpoint
+
+        return self._get("webhook_endpoint", make)
+
     def token(self, pattern):
         """``token`` means different secrets on different routes."""
         if pattern.route.startswith("invitations/"):
@@ -157,6 +175,7 @@ class UrlValues:
         # Single sign-on is not configured in the walk: its routes answer 404 for any provider.
         "provider_id": lambda self, pattern: "nhsmail",
         "token_id": lambda self, pattern: self.api_token().pk,
+        "endpoint_id": lambda self, pattern: self.webhook_endpoint().pk,
     }
 
     def for_pattern(self, pattern) -> dict[str, str]:
