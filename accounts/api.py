@@ -13,6 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import BaseMetadata
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.api import Cursor
@@ -77,6 +78,20 @@ class TokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class ApiMetadata(BaseMetadata):
+    """What OPTIONS answers (with ``Allow``): the view's name and what it reads and writes.
+    The schema (``/api/v1/schema/``) describes each operation; nothing here depends on data."""
+
+    def determine_metadata(self, request, view):
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+            "schema": "/api/v1/schema/",
+        }
+
+
 class TrustAPIView(GenericAPIView):
     """Base of every trust API view. Set ``capabilities`` to the capability each method needs,
     e.g. ``{"GET": Capability.VIEW_PRODUCTS, "POST": Capability.MANAGE_PRODUCTS}``."""
@@ -85,6 +100,7 @@ class TrustAPIView(GenericAPIView):
     throttle_classes = [TokenRateThrottle]
     capabilities: dict[str, str] = {}
     pagination_class = Cursor
+    metadata_class = ApiMetadata
 
     def dispatch(self, request, *args, **kwargs):
         with contextlib.ExitStack() as stack:

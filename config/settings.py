@@ -445,9 +445,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "NHS Product Portfolio API",
     "DESCRIPTION": (
-        "One trust's portfolio: products, contracts, and more to come. Authenticate with "
-        "`Authorization: Bearer <token>`; an organisation admin makes tokens in the app "
-        "(Members > API tokens). Errors are RFC 9457 problem details."
+        "One trust's portfolio: products, contracts, usage, feedback, roadmaps and the monthly "
+        "summaries. Authenticate with `Authorization: Bearer <token>`; an organisation admin "
+        "makes tokens in the app (Members > API tokens). Errors are RFC 9457 problem details."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -122,8 +122,18 @@ def form_data(request, instance=None, fields=()) -> dict:
     data = {}
     if instance is not None:
         data = {k: v for k, v in model_to_dict(instance, fields=fields).items() if v is not None}
+    nested = {}
     for key, value in request.data.items():
-        data[key] = "" if value is None else value
+        if isinstance(value, dict | list):
+            nested[key] = ["Send a single value, not a list or an object."]
+        elif value is None:
+            data[key] = ""
+        elif isinstance(value, bool):
+            data[key] = "true" if value else "false"
+        else:
+            data[key] = str(value)  # as a form post has it: the form parses and checks it
+    if nested:
+        raise exceptions.ValidationError(nested)
     return data
 
 

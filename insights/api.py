@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Count, Max
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -58,11 +58,19 @@ class ByMonth(Cursor):
     ordering = ("-month", "-pk")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+class YearMonthField(serializers.DateField):
+    """A summary's month, as YYYY-MM."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class ProductMonthSummarySerializer(serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id")
     product_name = serializers.CharField(source="product.name")
     supplier = serializers.CharField(source="supplier.name", allow_null=True, default=None)
-    month = serializers.DateField(format="%Y-%m")
+    month = YearMonthField()
     days_with_data = serializers.IntegerField(min_value=0, max_value=31)
     peak_active_users = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
     licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
@@ -99,7 +107,7 @@ class ProductMonthSummarySerializer(serializers.ModelSerializer):
 
 
 class TrustMonthSummarySerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = YearMonthField()
     live_products = serializers.IntegerField(min_value=0, max_value=MAX_INT)
     licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT)
     feedback_count = serializers.IntegerField(min_value=0, max_value=MAX_INT)

@@ -238,7 +238,18 @@ def test_lists_page_by_cursor_with_a_constant_number_of_queries(
 
 @pytest.mark.parametrize(
     "body",
-    ['{"name": ', "[1, 2]", '"text"', "null", '{"name": {"$gt": ""}}', '{"owner": [1]}'],
+    [
+        '{"name": ',
+        "[1, 2]",
+        '"text"',
+        "null",
+        '{"name": {"$gt": ""}}',
+        '{"owner": [1]}',
+        '{"name": "A", "capability": "epr", "lifecycle_stage": "live", "go_live_date": [null]}',
+        '{"name": "A", "capability": "epr", "lifecycle_stage": "live", "vision": {"a": 1}}',
+        '{"name": "A", "capability": "epr", "lifecycle_stage": "live", "go_live_date": false}',
+        '{"name": "A", "capability": "epr", "lifecycle_stage": "live", "go_live_date": 20260101}',
+    ],
 )
 def test_hostile_json_is_a_400_problem_not_a_500(trust, body):
     _, secret = make_token(trust)
