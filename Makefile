@@ -54,6 +54,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.usage_import --rows 1000000
+	$(BIN)/python -m bench.api --rows 1000000
 
 # Back up DATABASE_URL (pg_dump -Fc) and the uploaded files into backups/, keeping the newest
 # BACKUP_KEEP (14). Restore needs an explicit target, never DATABASE_URL. See docs/operations.md.

@@ -18,10 +18,11 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from core.api import Cursor
 
-from .permissions import role_can
+from .models import IcsApiToken, Organisation
+from .permissions import Capability, role_can
 from .scoping import scope
-from .selectors import api_token_get_by_hash
-from .services import API_TOKEN_PREFIX, api_token_hash, api_token_touch
+from .selectors import api_token_get_by_hash, ics_api_token_get_by_hash, ics_lead_holds
+from .services import API_TOKEN_PREFIX, ICS_TOKEN_PREFIX, api_token_hash, api_token_touch
 from .sso.session import sso_session
 from .tenancy import SESSION_ORGANISATION_KEY, _membership_for
 
@@ -36,9 +37,14 @@ class TokenAuthentication(BaseAuthentication):
         if not header.startswith(f"{self.keyword} "):
             return None
         secret = header[len(self.keyword) + 1 :].strip()
-        if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 200:
+        if len(secret) > 200:
             raise exceptions.AuthenticationFailed("The API token is not valid.")
-        token = api_token_get_by_hash(api_token_hash(secret))
+        if secret.startswith(API_TOKEN_PREFIX):
+            token = api_token_get_by_hash(api_token_hash(secret))
+        elif secret.startswith(ICS_TOKEN_PREFIX):
+            token = ics_api_token_get_by_hash(api_token_hash(secret))
+        else:
+            token = None
         if token is None:
             raise exceptions.AuthenticationFailed("The API token is not valid.")
         if not token.is_active:
@@ -74,7 +80,10 @@ class TokenRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         token = request.auth
-        ident = f"token-{token.pk}" if token is not None else f"user-{request.user.pk}"
+        if token is not None:
+            ident = f"{token._meta.model_name}-{token.pk}"  # trust and ICS tokens apart
+        else:
+            ident = f"user-{request.user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
@@ -114,6 +123,10 @@ class TrustAPIView(GenericAPIView):
             raise exceptions.MethodNotAllowed(request.method)  # 405 before any role check
         super().initial(request, *args, **kwargs)  # authentication, throttling
         token = request.auth
+        if isinstance(token, IcsApiToken):
+            raise exceptions.PermissionDenied(
+                "An ICS token reads the ICS's roll-ups only: use the /api/v1/ics/ routes."
+            )
         if token is not None:
             organisation, role = token.organisation, token.role
             if token.read_only and request.method not in READ_METHODS:
@@ -137,3 +150,38 @@ class TrustAPIView(GenericAPIView):
         request.organisation = organisation
         request.role = role
         self._scope_stack.enter_context(scope(organisation=organisation))
+
+
+class IcsAPIView(TrustAPIView):
+    """Base of the ICS roll-up views: an ICS token (read-only) reads the ICS it was made for,
+    inside a scope of every trust in that ICS (closed ones included, as on the ICS dashboard)."""
+
+    capabilities = {"GET": Capability.VIEW_ICS_DASHBOARDS}
+
+    def initial(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise exceptions.MethodNotAllowed(request.method)
+        GenericAPIView.initial(self, request, *args, **kwargs)  # authentication, throttling
+        token = request.auth
+        if not isinstance(token, IcsApiToken):
+            raise exceptions.PermissionDenied(
+                "These routes need an ICS API token, made by an ICS lead in the app."
+            )
+        if request.method not in READ_METHODS:
+            raise exceptions.PermissionDenied("An ICS API token is read-only.")
+        if token.ics.is_closed:
+            raise exceptions.PermissionDenied(f"{token.ics.name} has closed.")
+        if not ics_lead_holds(token.created_by, token.ics):
+            raise exceptions.PermissionDenied(
+                "The person who made this token no longer leads this ICS. Make a new token."
+            )
+        capability = self.capabilities.get("GET" if request.method in READ_METHODS else "")
+        if capability is None or not role_can(token.role, capability):
+            raise exceptions.PermissionDenied("Your role does not allow this.")
+        request.ics = token.ics
+        request.organisation = None
+        request.role = token.role
+        trust_ids = list(Organisation.objects.filter(ics=token.ics).values_list("pk", flat=True))
+        self._scope_stack.enter_context(scope(organisations=trust_ids))

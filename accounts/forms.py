@@ -70,7 +70,9 @@ class OrganisationSwitchForm(NHSForm):
 API_TOKEN_LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "1 year")]
 
 
-class ApiTokenForm(NHSForm):
+class IcsApiTokenForm(NHSForm):
+    """An ICS read token: a name and how long it lasts (it only ever reads the ICS's roll-ups)."""
+
     name = forms.CharField(
         label="Name",
         help_text="What uses it, so you can tell tokens apart, like EPR audit log nightly load",
@@ -80,6 +82,21 @@ class ApiTokenForm(NHSForm):
             "max_length": "Name must be 100 characters or fewer",
         },
     )
+    lifetime = forms.ChoiceField(
+        label="Expires after",
+        choices=API_TOKEN_LIFETIMES,
+        initial="90",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select when the token expires",
+            "invalid_choice": "Select when the token expires from the list",
+        },
+    )
+
+
+class ApiTokenForm(IcsApiTokenForm):
+    """A trust's token: also the role it acts with, and whether it may only read."""
+
     role = forms.ChoiceField(
         label="What it may do",
         help_text="The token acts with this role's permissions in this organisation.",
@@ -91,16 +108,8 @@ class ApiTokenForm(NHSForm):
         },
     )
     read_only = forms.BooleanField(label="Read only: it cannot change anything", required=False)
-    lifetime = forms.ChoiceField(
-        label="Expires after",
-        choices=API_TOKEN_LIFETIMES,
-        initial="90",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Select when the token expires",
-            "invalid_choice": "Select when the token expires from the list",
-        },
-    )
+
+    field_order = ["name", "role", "read_only", "lifetime"]
 
 
 SHARED_DOMAINS = {"nhs.net", "nhs.uk", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com"}

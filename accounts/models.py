@@ -381,6 +381,43 @@ class ApiToken(TenantModel):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class IcsApiToken(models.Model):
+    """A read-only secret that lets another system read one ICS's roll-ups through the API
+    (``/api/v1/ics/``): the summaries of every trust in the ICS, as its ICS leads see them.
+
+    Kept like :class:`ApiToken`: only a SHA-256 hash, a visible prefix (``npi_``), an expiry. It
+    stops working when it expires, is revoked, or the lead who made it no longer leads that ICS.
+    """
+
+    ics = models.ForeignKey(
+        IntegratedCareSystem, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="ics_api_tokens"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    read_only = True  # an ICS token only ever reads
+    role = IcsRole.ICS_LEAD
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "ICS API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
 class WebhookEvent(models.TextChoices):
     """What a trust's systems can be told about (accounts.webhooks). The apps above emit them."""
 

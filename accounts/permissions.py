@@ -36,12 +36,15 @@ class Capability(models.TextChoices):
     MANAGE_API_TOKENS = "manage_api_tokens"
     MANAGE_WEBHOOKS = "manage_webhooks"
     VIEW_ICS_DASHBOARDS = "view_ics_dashboards"
+    MANAGE_ICS_API_TOKENS = "manage_ics_api_tokens"
 
 
 _READ = {Capability.VIEW_TRUST_HOME, Capability.VIEW_DASHBOARDS, Capability.VIEW_PRODUCTS}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ORG_ADMIN: frozenset(set(Capability) - {Capability.VIEW_ICS_DASHBOARDS}),
+    Role.ORG_ADMIN: frozenset(
+        set(Capability) - {Capability.VIEW_ICS_DASHBOARDS, Capability.MANAGE_ICS_API_TOKENS}
+    ),
     Role.PRODUCT_MANAGER: frozenset(
         _READ
         | {
@@ -67,7 +70,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.VIEWER: frozenset(_READ),
-    IcsRole.ICS_LEAD: frozenset({Capability.VIEW_ICS_DASHBOARDS, Capability.VIEW_SHARED_ROADMAPS}),
+    IcsRole.ICS_LEAD: frozenset(
+        {
+            Capability.VIEW_ICS_DASHBOARDS,
+            Capability.VIEW_SHARED_ROADMAPS,
+            Capability.MANAGE_ICS_API_TOKENS,
+        }
+    ),
 }
 
 

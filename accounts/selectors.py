@@ -6,6 +6,7 @@ from django.utils import timezone
 from .models import (
     ApiToken,
     AuditEntry,
+    IcsApiToken,
     IcsMembership,
     Invitation,
     Membership,
@@ -13,6 +14,7 @@ from .models import (
     User,
     open_on,
 )
+from .permissions import IcsRole
 from .scoping import scopes_disabled
 
 
@@ -134,6 +136,24 @@ def api_token_get_by_hash(key_hash: str) -> ApiToken | None:
             .filter(key_hash=key_hash)
             .first()
         )
+
+
+def ics_api_token_list(ics) -> QuerySet[IcsApiToken]:
+    return IcsApiToken.objects.filter(ics=ics).select_related("created_by")
+
+
+def ics_api_token_get(ics, token_id: int) -> IcsApiToken:
+    return IcsApiToken.objects.get(ics=ics, pk=token_id)
+
+
+def ics_api_token_get_by_hash(key_hash: str) -> IcsApiToken | None:
+    """The ICS token whose secret hashes to ``key_hash`` (not tenant data: no scope needed)."""
+    return IcsApiToken.objects.select_related("ics", "created_by").filter(key_hash=key_hash).first()
+
+
+def ics_lead_holds(user, ics) -> bool:
+    """``user`` is (still) an ICS lead of ``ics``."""
+    return IcsMembership.objects.filter(user=user, ics=ics, role=IcsRole.ICS_LEAD).exists()
 
 
 def audit_entry_list_recent(limit: int = 100) -> QuerySet[AuditEntry]:

@@ -7,6 +7,7 @@ waits for the first, then counts again.
 """
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from .models import (
     ApiToken,
     AuditAction,
     AuditEntry,
+    IcsApiToken,
     Invitation,
     Membership,
     Organisation,
@@ -30,6 +32,8 @@ from .permissions import Role
 from .scoping import scope
 from .selectors import invitation_list_open_for_email, organisation_list_joinable
 from .tasks import invitation_send_task
+
+logger = logging.getLogger(__name__)
 
 INVITATION_WRONG_USER_MESSAGE = (
     "This invitation was sent to a different email address. Sign out, then open the link in "
@@ -405,10 +409,40 @@ def api_token_revoke(*, token: ApiToken, actor) -> None:
     )
 
 
-def api_token_touch(token: ApiToken) -> None:
+def api_token_touch(token: ApiToken | IcsApiToken) -> None:
     """Record that the token was used, at most once a minute (no write per request)."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        with scope(organisation=token.organisation):
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if isinstance(token, IcsApiToken):
+            IcsApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        else:
+            with scope(organisation=token.organisation):
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+ICS_TOKEN_PREFIX = "npi_"
+
+
+def ics_api_token_create(*, ics, name: str, expires_at, actor) -> tuple[IcsApiToken, str]:
+    """Make a read-only token for an ICS's roll-ups; returns it and its secret, never kept."""
+    secret = f"{ICS_TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
+    token = IcsApiToken.objects.create(
+        ics=ics,
+        name=name,
+        prefix=secret[: len(ICS_TOKEN_PREFIX) + 8],
+        key_hash=api_token_hash(secret),
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    logger.info("ICS API token %s made for %s by %s", token.prefix, ics.ods_code, actor.pk)
+    return token, secret
+
+
+@transaction.atomic
+def ics_api_token_revoke(*, token: IcsApiToken, actor) -> None:
+    updated = IcsApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        logger.info("ICS API token %s revoked by %s", token.prefix, getattr(actor, "pk", None))

@@ -78,4 +78,10 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("ics/<ods:ods_code>/", views.ics_home, name="ics_home"),
+    path("ics/<ods:ods_code>/api-tokens/", views.ics_api_token_list, name="ics_api_token_list"),
+    path(
+        "ics/<ods:ods_code>/api-tokens/<id:ics_token_id>/revoke/",
+        views.ics_api_token_revoke,
+        name="ics_api_token_revoke",
+    ),
 ]

@@ -17,8 +17,15 @@ from core.forms import add_validation_error, bound_data
 
 from . import selectors, services
 from .adapters import SESSION_INVITATION_KEY
-from .forms import ApiTokenForm, InviteForm, OrganisationSwitchForm, RoleForm, SecurityForm
-from .models import ApiToken, Invitation, Membership, User
+from .forms import (
+    ApiTokenForm,
+    IcsApiTokenForm,
+    InviteForm,
+    OrganisationSwitchForm,
+    RoleForm,
+    SecurityForm,
+)
+from .models import ApiToken, IcsApiToken, Invitation, Membership, User
 from .permissions import Capability
 from .sso.session import sso_provider_names, sso_session
 from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
@@ -332,6 +339,54 @@ def api_token_revoke(request, token_id):
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token {token.name} revoked. It no longer works.")
     return redirect("accounts:api_token_list", ods_code=request.organisation.ods_code)
+
+
+SESSION_NEW_ICS_TOKEN_KEY = "ics_api_token_just_made"
+
+
+@ics_view(Capability.MANAGE_ICS_API_TOKENS)
+@require_http_methods(["GET", "POST"])
+def ics_api_token_list(request):
+    """The ICS's read tokens (for its roll-ups through the API), and a form to make one. The
+    secret is shown once, as on the trust's token page."""
+    form = IcsApiTokenForm(bound_data(request))
+    if request.method == "POST" and form.is_valid():
+        token, secret = services.ics_api_token_create(
+            ics=request.ics,
+            name=form.cleaned_data["name"],
+            expires_at=timezone.now() + timedelta(days=int(form.cleaned_data["lifetime"])),
+            actor=request.user,
+        )
+        request.session[SESSION_NEW_ICS_TOKEN_KEY] = {"id": token.pk, "secret": secret}
+        return redirect("accounts:ics_api_token_list", ods_code=request.ics.ods_code)
+    tokens = list(selectors.ics_api_token_list(request.ics))
+    just_made = request.session.pop(SESSION_NEW_ICS_TOKEN_KEY, None) or {}
+    new_token = next((t for t in tokens if t.pk == just_made.get("id")), None)
+    response = render(
+        request,
+        "accounts/ics_api_token_list.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "secret": just_made.get("secret") if new_token else None,
+            "new_token": new_token,
+        },
+        status=400 if form.errors else 200,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@ics_view(Capability.MANAGE_ICS_API_TOKENS)
+@require_POST
+def ics_api_token_revoke(request, ics_token_id):
+    try:
+        token = selectors.ics_api_token_get(request.ics, ics_token_id)
+    except IcsApiToken.DoesNotExist:
+        raise Http404 from None
+    services.ics_api_token_revoke(token=token, actor=request.user)
+    messages.success(request, f"Token {token.name} revoked. It no longer works.")
+    return redirect("accounts:ics_api_token_list", ods_code=request.ics.ods_code)
 
 
 @require_http_methods(["GET", "POST"])

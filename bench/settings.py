@@ -10,5 +10,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 # The bare comparison page exists only here, so only here is it public.
-ANONYMOUS_ALLOWED_URL_NAMES = ANONYMOUS_ALLOWED_URL_NAMES | {"bench_bare"}  # noqa: F405
+ANONYMOUS_ALLOWED_URL_NAMES = ANONYMOUS_ALLOWED_URL_NAMES | {"bench_bare", "bench_bare_api"}  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,6 +1,10 @@
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import path
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.urls import urlpatterns as app_urlpatterns
 from portfolio.models import Product
@@ -18,4 +22,26 @@ def bare_page(request):
     return HttpResponse(_BARE.render({"products": products}))
 
 
-urlpatterns = [path("__bench__/bare/", bare_page, name="bench_bare"), *app_urlpatterns]
+class BareProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "capability", "lifecycle_stage", "created_at"]
+
+
+class BareApiView(APIView):
+    """The API comparison: 50 rows from the database through a DRF serializer, no sign-in."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    def get(self, request):
+        products = Product.unscoped.order_by("pk")[:50]
+        return Response({"results": BareProductSerializer(products, many=True).data})
+
+
+urlpatterns = [
+    path("__bench__/bare/", bare_page, name="bench_bare"),
+    path("__bench__/bare-api/", BareApiView.as_view(), name="bench_bare_api"),
+    *app_urlpatterns,
+]

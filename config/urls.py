@@ -136,6 +136,17 @@ api_urlpatterns = [
     path(
         "summaries/trust/", insights_api.TrustSummaryListView.as_view(), name="summary_trust_list"
     ),
+    path("ics/", insights_api.IcsView.as_view(), name="ics"),
+    path(
+        "ics/summaries/trusts/",
+        insights_api.IcsTrustSummaryListView.as_view(),
+        name="ics_summary_trust_list",
+    ),
+    path(
+        "ics/summaries/capabilities/",
+        insights_api.IcsCapabilitySummaryListView.as_view(),
+        name="ics_summary_capability_list",
+    ),
 ]
 
 

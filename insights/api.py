@@ -6,17 +6,23 @@ BI tool polling every hour moves data only when the nightly or on-demand refresh
 """
 
 import hashlib
+from decimal import Decimal
 
 import django_filters
 from django import forms
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Sum
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accounts.api import TrustAPIView
+from accounts.api import IcsAPIView, TrustAPIView
 from accounts.permissions import Capability as Can
 from core.api import Cursor
 
@@ -24,6 +30,7 @@ from .models import ProductMonthSummary, TrustMonthSummary
 
 MAX_INT = 2_147_483_647
 MONTH_HELP = "a month as YYYY-MM"
+CENTS = Decimal("0.01")
 
 
 class MonthField(forms.DateField):
@@ -157,13 +164,7 @@ class _SummaryListView(TrustAPIView):
         queryset = self.filter_queryset(self.get_queryset())
         state = queryset.aggregate(changed=Max("computed_at"), rows=Count("pk"))
         changed = state["changed"]
-        digest = hashlib.sha256(
-            f"{changed and changed.isoformat()}|{state['rows']}|{request.get_full_path()}".encode()
-        ).hexdigest()[:32]
-        etag = quote_etag(digest)
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if changed is not None:
-            headers["Last-Modified"] = http_date(changed.timestamp())
+        etag, headers = _validators(request, changed, state["rows"])
         if _not_modified(request, etag, changed):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         if self.related:
@@ -173,6 +174,19 @@ class _SummaryListView(TrustAPIView):
         for name, value in headers.items():
             response[name] = value
         return response
+
+
+def _validators(request, changed, rows: int) -> tuple[str, dict]:
+    """The answer's ETag (when its summaries were computed, how many, which page and filters)
+    and its caching headers."""
+    digest = hashlib.sha256(
+        f"{changed and changed.isoformat()}|{rows}|{request.get_full_path()}".encode()
+    ).hexdigest()[:32]
+    etag = quote_etag(digest)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if changed is not None:
+        headers["Last-Modified"] = http_date(changed.timestamp())
+    return etag, headers
 
 
 def _not_modified(request, etag: str, changed) -> bool:
@@ -214,3 +228,157 @@ class TrustSummaryListView(_SummaryListView):
     )
     def get(self, request):
         return self.list(request)
+
+
+# --- the ICS's roll-ups (ICS tokens) --------------------------------------------------------------
+
+
+class IcsView(IcsAPIView):
+    """The token's ICS and its trusts (closed ones with the date they closed)."""
+
+    @extend_schema(
+        operation_id="ics_read",
+        responses=inline_serializer(
+            "Ics",
+            {
+                "ods_code": serializers.CharField(),
+                "name": serializers.CharField(),
+                "region": serializers.CharField(),
+                "trusts": inline_serializer(
+                    "IcsTrust",
+                    {
+                        "ods_code": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "closed_on": serializers.DateField(allow_null=True),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+    )
+    def get(self, request):
+        ics = request.ics
+        trusts = ics.organisations.order_by("name")
+        return Response(
+            {
+                "ods_code": ics.ods_code,
+                "name": ics.name,
+                "region": ics.region,
+                "trusts": [
+                    {"ods_code": t.ods_code, "name": t.name, "closed_on": t.closed_on}
+                    for t in trusts
+                ],
+            }
+        )
+
+
+class IcsTrustSummaryFilter(SummaryFilter):
+    trust = django_filters.CharFilter(
+        field_name="organisation__ods_code", max_length=5, help_text="a trust's ODS code"
+    )
+
+    class Meta:
+        model = TrustMonthSummary
+        fields = ["month_from", "month_to", "trust"]
+
+
+class IcsTrustMonthSummarySerializer(TrustMonthSummarySerializer):
+    trust = serializers.CharField(source="organisation.ods_code")
+    trust_name = serializers.CharField(source="organisation.name")
+
+    class Meta(TrustMonthSummarySerializer.Meta):
+        fields = ["trust", "trust_name", *TrustMonthSummarySerializer.Meta.fields]
+
+
+class IcsTrustSummaryListView(_SummaryListView, IcsAPIView):
+    """Each trust's monthly roll-up, for every trust in the ICS, newest month first."""
+
+    capabilities = {"GET": Can.VIEW_ICS_DASHBOARDS}
+    serializer_class = IcsTrustMonthSummarySerializer
+    filterset_class = IcsTrustSummaryFilter
+    related = ("organisation",)
+
+    @extend_schema(
+        operation_id="ics_summaries_trusts_list",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: IcsTrustMonthSummarySerializer(many=True), 304: None},
+    )
+    def get(self, request):
+        return self.list(request)
+
+
+class CapabilityMonthSerializer(serializers.Serializer):
+    month = YearMonthField()
+    capability = serializers.CharField()
+    trusts = serializers.IntegerField(min_value=0)
+    products = serializers.IntegerField(min_value=0)
+    annual_spend = serializers.DecimalField(max_digits=16, decimal_places=2)
+    mean_daily_active_users = serializers.DecimalField(max_digits=16, decimal_places=2)
+    cost_per_active_user = serializers.DecimalField(
+        max_digits=16, decimal_places=2, allow_null=True
+    )
+    feedback_count = serializers.IntegerField(min_value=0)
+    mean_rating = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
+
+
+class IcsCapabilitySummaryListView(IcsAPIView):
+    """Per month and capability, across the ICS's trusts: how many trusts and products, what
+    they cost, how many use them, what it costs per active user and how they are rated.
+    Added up from the product summaries (never from raw rows); live products only."""
+
+    capabilities = {"GET": Can.VIEW_ICS_DASHBOARDS}
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductSummaryFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProductMonthSummary.objects.none()
+        return ProductMonthSummary.objects.filter(product__archived_at__isnull=True)
+
+    @extend_schema(
+        operation_id="ics_summaries_capabilities_list",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={
+            200: inline_serializer(
+                "CapabilityMonths", {"results": CapabilityMonthSerializer(many=True)}
+            ),
+            304: None,
+        },
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        changed = queryset.aggregate(changed=Max("computed_at"))["changed"]
+        etag, headers = _validators(request, changed, queryset.count())
+        if _not_modified(request, etag, changed):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        rows = (
+            queryset.values("month", "capability")
+            .annotate(
+                trusts=Count("organisation", distinct=True),
+                products=Count("product", distinct=True),
+                annual_spend=Sum("annual_spend"),
+                monthly_spend=Sum("monthly_spend"),
+                mean_daily_active_users=Sum(F("mean_daily_active_users")),
+                feedback_count=Sum("feedback_count"),
+                rating_sum=Sum("rating_sum"),
+            )
+            .order_by("-month", "capability")
+        )
+        results = []
+        for row in rows:
+            users = row["mean_daily_active_users"] or Decimal("0")
+            feedback = row["feedback_count"] or 0
+            results.append(
+                {
+                    **row,
+                    "mean_daily_active_users": users,
+                    "cost_per_active_user": (row["monthly_spend"] / users).quantize(CENTS)
+                    if users
+                    else None,
+                    "mean_rating": (Decimal(row["rating_sum"]) / feedback).quantize(CENTS)
+                    if feedback
+                    else None,
+                }
+            )
+        data = CapabilityMonthSerializer(results, many=True).data
+        return Response({"results": data}, headers=headers)

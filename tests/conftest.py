@@ -11,6 +11,7 @@ from django.db import connections
 from django.test import Client
 
 from accounts.management.commands.db_roles import DEFAULT_APP, DEFAULT_OWNER, roles_ensure
+from accounts.models import IcsApiToken
 from accounts.permissions import Role
 from accounts.scoping import database_default
 from config.celery import app
@@ -21,6 +22,7 @@ from .factories import (
     ContractFactory,
     FeedbackFactory,
     FeedbackLinkFactory,
+    IcsApiTokenFactory,
     IcsFactory,
     IcsMembershipFactory,
     InvitationFactory,
@@ -314,6 +316,7 @@ class World:
                 "invite",
                 "token",
                 "webhook",
+                "icstoken",
             )
         }
         self.markers[trust.pk] = mark
@@ -344,6 +347,12 @@ class World:
             ).pk,
             "officer_id": officer.pk,
             "token_id": ApiTokenFactory(organisation=trust, name=f"Token {mark['token']}").pk,
+            # An ICS's token belongs to the ICS, not to a trust: one per ICS, marked as the
+            # first of its trusts (so trust C, in A's ICS, shares A's).
+            "ics_token_id": (
+                IcsApiToken.objects.filter(ics=trust.ics).first()
+                or IcsApiTokenFactory(ics=trust.ics, name=f"ICS token {mark['icstoken']}")
+            ).pk,
             "endpoint_id": WebhookEndpointFactory(
                 organisation=trust,
                 url=f"https://hooks.example.org/{mark['webhook']}",

@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import (
     ApiToken,
+    IcsApiToken,
     IcsMembership,
     IntegratedCareSystem,
     Invitation,
@@ -118,6 +119,21 @@ class ApiTokenFactory(TenantFactory):
     role = Role.VIEWER
     prefix = factory.Sequence(lambda n: f"npp_t{n:07d}")
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(
+        lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=90)
+    )
+
+
+class IcsApiTokenFactory(DjangoModelFactory):
+    """An ICS read token row; its secret is not known (services.ics_api_token_create makes one)."""
+
+    class Meta:
+        model = IcsApiToken
+
+    ics = factory.SubFactory(IcsFactory)
+    name = factory.Sequence(lambda n: f"ICS token {n}")
+    prefix = factory.Sequence(lambda n: f"npi_t{n:07d}")
+    key_hash = factory.Sequence(lambda n: f"{n + 10**9:064x}")
     expires_at = factory.LazyFunction(
         lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=90)
     )

@@ -29,6 +29,7 @@ SAMPLE_KWARGS = {
     "provider_id": "nhsmail",
     "token_id": "1",
     "endpoint_id": "1",
+    "ics_token_id": "1",
 }
 EXPECTED_PUBLIC = {
     "accounts:health",

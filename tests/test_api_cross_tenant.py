@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.permissions import Role
-from accounts.scoping import scopes_disabled
+from accounts.scoping import scope, scopes_disabled
+from insights.summaries import summaries_recompute
 from tests.urlwalk import walk
 
 from .test_cross_tenant_probe import _leaked_markers, database_fingerprint
@@ -108,3 +109,46 @@ def test_no_api_route_shows_or_changes_another_trusts_data(world, client):
                     transaction.set_rollback(True)
     print(f"api probe: routes={len(patterns)} roles={len(Role.values)} probes={probes}")
     assert leaks == []
+
+
+@pytest.mark.django_db
+def test_an_ics_token_reads_its_own_icss_trusts_only(world, client):
+    """ICS A's read token, on every route and method: trust B (another ICS) never shows, writes
+    are refused, and the trust routes refuse it (a trust's own data is not an ICS roll-up)."""
+    for trust in (world.trust_a, world.trust_b, world.trust_c):
+        with scope(organisation=trust):
+            summaries_recompute(trust)
+    with scopes_disabled():
+        _, secret = account_services.ics_api_token_create(
+            ics=world.ics_a,
+            name="probe",
+            expires_at=timezone.now() + timedelta(days=1),
+            actor=world.ics_lead_a,
+        )
+    foreign_markers = world.markers_of(world.trust_b)
+    own_ids = world.ids(world.trust_a)
+    body = hostile_body(world)
+    leaks, answered = [], {}
+    for pattern in api_patterns():
+        for method in METHODS:
+            before = database_fingerprint()
+            url = pattern.build(own_ids)
+            with transaction.atomic():
+                response = _call(client, method, url, body, secret)
+                transaction.set_rollback(True)
+            answered[method, pattern.route] = response.status_code
+            if found := _leaked_markers(response, foreign_markers):
+                leaks.append((method, url, f"shows {found}"))
+            if method != "get" and response.status_code < 400:
+                leaks.append((method, url, response.status_code))
+            if database_fingerprint() != before:
+                leaks.append((method, url, "database changed"))
+            is_ics_route = pattern.route.startswith("api/v1/ics/")
+            if method == "get" and (response.status_code == 200) != is_ics_route:
+                leaks.append((method, url, response.status_code))
+    assert leaks == []
+    trusts = _call(client, "get", "/api/v1/ics/summaries/trusts/", None, secret).json()
+    assert {row["trust"] for row in trusts["results"]} == {
+        world.trust_a.ods_code,
+        world.trust_c.ods_code,
+    }

@@ -17,6 +17,7 @@ from tests.factories import (
     ContractFactory,
     FeedbackFactory,
     FeedbackLinkFactory,
+    IcsApiTokenFactory,
     RoadmapItemFactory,
     UsageImportFactory,
     WebhookDeliveryFactory,
@@ -136,6 +137,9 @@ class UrlValues:
     def api_token(self):
         return self._get("api_token", lambda: ApiTokenFactory(organisation=self.trust()))
 
+    def ics_api_token(self):
+        return self._get("ics_api_token", lambda: IcsApiTokenFactory(ics=self.trust().ics))
+
     def webhook_endpoint(self):
         def make():
             # With a log of each kind of delivery, so the status tags are checked too.
@@ -176,6 +180,7 @@ class UrlValues:
         "provider_id": lambda self, pattern: "nhsmail",
         "token_id": lambda self, pattern: self.api_token().pk,
         "endpoint_id": lambda self, pattern: self.webhook_endpoint().pk,
+        "ics_token_id": lambda self, pattern: self.ics_api_token().pk,
     }
 
     def for_pattern(self, pattern) -> dict[str, str]:
