@@ -75,10 +75,13 @@ def test_a_worker_killed_mid_import_then_the_sweep_completes_it_once(workers):
     assert usage_imports_requeue_stuck_task()["requeued"] == 1
 
     def finished():
+        # An import records its end first, then deletes its file (a second update): wait for both.
         record.refresh_from_db()
-        return record.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED}
+        return record.status == ImportStatus.FAILED or (
+            record.status == ImportStatus.SUCCEEDED and not record.file.name
+        )
 
-    assert wait_for(finished, timeout=180), f"import still {record.status}"
+    assert wait_for(finished, timeout=180), f"import still {record.status}, {record.file.name}"
     assert record.status == ImportStatus.SUCCEEDED, record.failure_reason or record.errors
     assert (record.rows_imported, record.attempts, record.file.name) == (ROWS, 2, "")
     assert _usage_rows(trust) == ROWS
