@@ -314,3 +314,25 @@ def test_dates_before_1990_are_refused_with_the_line(trust):
     assert record.status == ImportStatus.FAILED
     assert record.errors[0]["line"] == 2
     assert "before 1 January 1990" in record.errors[0]["message"]
+
+
+@pytest.mark.parametrize("mismatch", ["other_trusts_product", "no_such_product"])
+def test_the_database_refuses_a_usage_row_whose_product_is_not_its_trusts(
+    trust, other_trust, mismatch
+):
+    """One key (migration 0008) proves both that the product exists and that it is the row's
+    own trust's: a row naming trust A and trust B's product cannot be committed."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the key exists on PostgreSQL only")  # CI runs PostgreSQL: never skipped there
+    foreign = ProductFactory(organisation=other_trust, name="Elsewhere EPR")
+    product_id = foreign.pk if mismatch == "other_trusts_product" else foreign.pk + 10_000
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "INSERT INTO portfolio_usagerecord "
+            "(organisation_id, product_id, date, active_users, site, department) "
+            "VALUES (%s, %s, '2025-03-01', 1, '', '')",
+            [trust.pk, product_id],
+        )
