@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 
 from accounts.scoping import scope, scopes_disabled
 from portfolio import usage_import
@@ -322,8 +323,6 @@ def test_the_database_refuses_a_usage_row_whose_product_is_not_its_trusts(
 ):
     """One key (migration 0008) proves both that the product exists and that it is the row's
     own trust's: a row naming trust A and trust B's product cannot be committed."""
-    from django.db import IntegrityError, connection, transaction
-
     if connection.vendor != "postgresql":
         pytest.skip("the key exists on PostgreSQL only")  # CI runs PostgreSQL: never skipped there
     foreign = ProductFactory(organisation=other_trust, name="Elsewhere EPR")
