@@ -131,11 +131,10 @@ def api_token_get(token_id: int) -> ApiToken:
 def api_token_get_by_hash(key_hash: str) -> ApiToken | None:
     """The token whose secret hashes to ``key_hash``: the API's sign-in, before any trust is known."""
     with scopes_disabled():  # one row, named by its secret's hash (accounts.rls: the database too)
-        return (
-            ApiToken.unscoped.select_related("organisation", "created_by")
-            .filter(key_hash=key_hash)
-            .first()
-        )
+        found = ApiToken.unscoped.select_related("organisation", "created_by").filter(
+            key_hash=key_hash
+        )[:1]  # unique: no ORDER BY needed, as .first() would add
+        return next(iter(found), None)
 
 
 def ics_api_token_list(ics) -> QuerySet[IcsApiToken]:
@@ -148,7 +147,8 @@ def ics_api_token_get(ics, token_id: int) -> IcsApiToken:
 
 def ics_api_token_get_by_hash(key_hash: str) -> IcsApiToken | None:
     """The ICS token whose secret hashes to ``key_hash`` (not tenant data: no scope needed)."""
-    return IcsApiToken.objects.select_related("ics", "created_by").filter(key_hash=key_hash).first()
+    found = IcsApiToken.objects.select_related("ics", "created_by").filter(key_hash=key_hash)[:1]
+    return next(iter(found), None)
 
 
 def ics_lead_holds(user, ics) -> bool:

@@ -7,6 +7,7 @@ so every cache call degrades to "not cached" instead of raising.
 
 import logging
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
@@ -42,3 +43,29 @@ class FailOpenRedisCache(RedisCache):
     delete = _fail_open(False)(RedisCache.delete)
     delete_many = _fail_open(None)(RedisCache.delete_many)
     incr = _fail_open(lambda key, delta=1, version=None: delta)(RedisCache.incr)
+
+    @_fail_open(lambda key, timeout, version=None: 1)
+    def incr_expiring(self, key, timeout: int, version=None) -> int:
+        """Add one to the counter ``key`` (made at 0 if missing) and let it expire ``timeout``
+        seconds from now: one round trip (INCR and EXPIRE in a pipeline)."""
+        key = self.make_and_validate_key(key, version=version)
+        with self._cache.get_client(key, write=True).pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, timeout)
+            count, _ = pipe.execute()
+        return count
+
+
+def count_hit(key: str, timeout: int) -> int:
+    """Count one more hit on ``key``, a counter that ends ``timeout`` seconds after its last hit;
+    returns the count. One Redis round trip; other caches (the demo's memory) add, then incr.
+    With Redis down it answers 1, failing open like the rest of this cache."""
+    store = caches["default"]
+    if isinstance(store, FailOpenRedisCache):
+        return store.incr_expiring(key, timeout)
+    store.add(key, 0, timeout)
+    try:
+        return store.incr(key)
+    except ValueError:  # it expired between the two calls
+        store.add(key, 1, timeout)
+        return 1

@@ -7,8 +7,6 @@ messages, the history and the e-mails to submitters are the same.
 """
 
 import django_filters
-from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -16,26 +14,26 @@ from rest_framework.response import Response
 from accounts.api import TrustAPIView
 from accounts.permissions import Capability as Can
 from accounts.permissions import role_can
-from core.api import form_data, valid
+from core.api import FastRepresentation, Filters, detail_url, form_data, valid
 
 from . import selectors, services
 from .forms import MergeForm, TriageForm
 from .models import Category, Feedback, StaffGroup, Status
 
 
-class FeedbackProductSerializer(serializers.Serializer):
+class FeedbackProductSerializer(FastRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class SafetySerializer(serializers.Serializer):
+class SafetySerializer(FastRepresentation, serializers.Serializer):
     acknowledged_at = serializers.DateTimeField(source="safety_acknowledged_at", allow_null=True)
     outcome = serializers.CharField(source="safety_outcome")
     reference = serializers.CharField(source="safety_reference")
     closed_at = serializers.DateTimeField(source="safety_closed_at", allow_null=True)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(FastRepresentation, serializers.ModelSerializer):
     """One item of feedback. ``contact_email`` only for roles that triage (as on the pages);
     ``safety`` only on a patient-safety concern, for roles that handle them."""
 
@@ -70,7 +68,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, feedback) -> str:
-        return reverse("api:feedback_detail", args=[feedback.pk])
+        return detail_url("api:feedback_detail", feedback.pk)
 
     def get_contact_email(self, feedback) -> str | None:
         if (
@@ -114,9 +112,11 @@ class FeedbackFilter(django_filters.FilterSet):
 
 
 class _FeedbackAPIView(TrustAPIView):
-    def visible(self):
-        """The feedback this token may see: safety concerns only for roles that handle them."""
-        queryset = selectors.feedback_list()
+    def visible(self, queryset=None):
+        """The feedback this token may see (of ``queryset``, by default all the trust's):
+        safety concerns only for roles that handle them."""
+        if queryset is None:
+            queryset = selectors.feedback_list()
         if not role_can(self.request.role, Can.MANAGE_SAFETY):
             queryset = queryset.filter(patient_safety=False)
         return queryset
@@ -132,7 +132,7 @@ class FeedbackListView(_FeedbackAPIView):
     """The trust's feedback, newest first."""
 
     capabilities = {"GET": Can.SUBMIT_FEEDBACK}
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [Filters]
     filterset_class = FeedbackFilter
 
     def get_queryset(self):
@@ -199,9 +199,7 @@ class FeedbackMergeView(_FeedbackAPIView):
     )
     def post(self, request, feedback_id):
         feedback = self.get_object()
-        candidates = selectors.feedback_list_merge_candidates(feedback)
-        if not role_can(request.role, Can.MANAGE_SAFETY):
-            candidates = candidates.filter(patient_safety=False)
+        candidates = self.visible(selectors.feedback_list_merge_candidates(feedback))
         data = valid(MergeForm(form_data(request), candidates=candidates))
         services.feedback_merge(duplicate=feedback, target=data["target"], user=request.user)
         return Response(self.represent(self.get_object()))

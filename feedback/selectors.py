@@ -4,7 +4,8 @@ import re
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import Organisation
 from accounts.scoping import scopes_disabled
@@ -12,11 +13,23 @@ from accounts.scoping import scopes_disabled
 from .models import Feedback, FeedbackLink, FeedbackVote, Status
 
 
+def vote_count() -> Coalesce:
+    """The "me too" votes of each feedback row, counted for the rows a query returns: a
+    correlated count, so a page of 50 counts 50 rows' votes rather than grouping the whole
+    table before its LIMIT (a join and GROUP BY does the latter)."""
+    votes = (
+        FeedbackVote.objects.filter(feedback=OuterRef("pk"))
+        .order_by()
+        .values("feedback")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(votes, output_field=IntegerField()), 0)
+
+
 def feedback_list(filters: dict | None = None, user=None) -> QuerySet[Feedback]:
     filters = filters or {}
-    queryset = Feedback.objects.select_related("product").annotate(
-        vote_count=Count("votes", distinct=True)
-    )
+    queryset = Feedback.objects.select_related("product").annotate(vote_count=vote_count())
     if user is not None:
         queryset = queryset.annotate(
             voted=Exists(FeedbackVote.objects.filter(feedback=OuterRef("pk"), user=user))
@@ -36,7 +49,7 @@ def feedback_get(feedback_id: int) -> Feedback:
         Feedback.objects.select_related(
             "organisation", "product", "duplicate_of", "safety_closed_by", "link"
         )
-        .annotate(vote_count=Count("votes", distinct=True))
+        .annotate(vote_count=vote_count())
         .get(pk=feedback_id)
     )
 

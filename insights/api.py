@@ -12,7 +12,6 @@ import django_filters
 from django import forms
 from django.db.models import Count, F, Max, Sum
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -24,11 +23,10 @@ from rest_framework.response import Response
 
 from accounts.api import IcsAPIView, TrustAPIView
 from accounts.permissions import Capability as Can
-from core.api import Cursor
+from core.api import MAX_INT, Cursor, FastRepresentation, Filters
 
 from .models import ProductMonthSummary, TrustMonthSummary
 
-MAX_INT = 2_147_483_647
 MONTH_HELP = "a month as YYYY-MM"
 CENTS = Decimal("0.01")
 
@@ -73,10 +71,10 @@ class YearMonthField(serializers.DateField):
         super().__init__(format="%Y-%m", **kwargs)
 
 
-class ProductMonthSummarySerializer(serializers.ModelSerializer):
+class ProductMonthSummarySerializer(FastRepresentation, serializers.ModelSerializer):
     product = serializers.IntegerField(source="product_id")
-    product_name = serializers.CharField(source="product.name")
-    supplier = serializers.CharField(source="supplier.name", allow_null=True, default=None)
+    product_name = serializers.CharField()  # annotated by the view: no product row per summary
+    supplier = serializers.CharField(source="supplier_name", allow_null=True, default=None)
     month = YearMonthField()
     days_with_data = serializers.IntegerField(min_value=0, max_value=31)
     peak_active_users = serializers.IntegerField(min_value=0, max_value=MAX_INT, allow_null=True)
@@ -113,7 +111,7 @@ class ProductMonthSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-class TrustMonthSummarySerializer(serializers.ModelSerializer):
+class TrustMonthSummarySerializer(FastRepresentation, serializers.ModelSerializer):
     month = YearMonthField()
     live_products = serializers.IntegerField(min_value=0, max_value=MAX_INT)
     licensed_seats = serializers.IntegerField(min_value=0, max_value=MAX_INT)
@@ -150,9 +148,11 @@ class _SummaryListView(TrustAPIView):
     """Base: a filtered, paged list of summaries with its validators (ETag, Last-Modified)."""
 
     capabilities = {"GET": Can.VIEW_DASHBOARDS}
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [Filters]
     pagination_class = ByMonth
     serializer_class: type[serializers.Serializer]
+    related: tuple[str, ...] = ()
+    annotations: dict = {}  # noqa: RUF012 - read only
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model
@@ -169,6 +169,8 @@ class _SummaryListView(TrustAPIView):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         if self.related:
             queryset = queryset.select_related(*self.related)
+        if self.annotations:
+            queryset = queryset.annotate(**self.annotations)
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.serializer_class(page, many=True).data)
         for name, value in headers.items():
@@ -203,7 +205,8 @@ class ProductSummaryListView(_SummaryListView):
 
     serializer_class = ProductMonthSummarySerializer
     filterset_class = ProductSummaryFilter
-    related = ("product", "supplier")
+    related = ()
+    annotations = {"product_name": F("product__name"), "supplier_name": F("supplier__name")}
 
     @extend_schema(
         operation_id="summaries_products_list",
@@ -307,7 +310,7 @@ class IcsTrustSummaryListView(_SummaryListView, IcsAPIView):
         return self.list(request)
 
 
-class CapabilityMonthSerializer(serializers.Serializer):
+class CapabilityMonthSerializer(FastRepresentation, serializers.Serializer):
     month = YearMonthField()
     capability = serializers.CharField()
     trusts = serializers.IntegerField(min_value=0)
@@ -327,7 +330,7 @@ class IcsCapabilitySummaryListView(IcsAPIView):
     Added up from the product summaries (never from raw rows); live products only."""
 
     capabilities = {"GET": Can.VIEW_ICS_DASHBOARDS}
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [Filters]
     filterset_class = ProductSummaryFilter
 
     def get_queryset(self):

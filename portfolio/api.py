@@ -9,8 +9,6 @@ import re
 
 import django_filters
 from django.core.files.base import ContentFile
-from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -18,7 +16,16 @@ from rest_framework.response import Response
 
 from accounts.api import TrustAPIView
 from accounts.permissions import Capability as Can
-from core.api import PayloadTooLarge, Unavailable, form_data, valid
+from core.api import (
+    MAX_INT,
+    FastRepresentation,
+    Filters,
+    PayloadTooLarge,
+    Unavailable,
+    detail_url,
+    form_data,
+    valid,
+)
 
 from . import selectors, services, usage_import
 from .forms import ContractForm, ProductForm
@@ -32,24 +39,22 @@ from .models import (
     UsageImport,
 )
 
-MAX_INT = 2_147_483_647  # PositiveIntegerField on PostgreSQL
-
 # --- representations ------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(FastRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="get_full_name")
     email = serializers.EmailField()
 
 
-class SupplierSerializer(serializers.ModelSerializer):
+class SupplierSerializer(FastRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = ["id", "name"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FastRepresentation, serializers.ModelSerializer):
     supplier = SupplierSerializer(allow_null=True)
     owner = PersonSerializer(allow_null=True)
     clinical_safety_officer = PersonSerializer(allow_null=True)
@@ -79,7 +84,7 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, product) -> str:
-        return reverse("api:product_detail", args=[product.pk])
+        return detail_url("api:product_detail", product.pk)
 
 
 class ProductInputSerializer(serializers.Serializer):
@@ -98,7 +103,7 @@ class ProductInputSerializer(serializers.Serializer):
     time_rationale = serializers.CharField(required=False, allow_blank=True)
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(FastRepresentation, serializers.ModelSerializer):
     supplier = SupplierSerializer()
     product = serializers.IntegerField(source="product_id")
     # Declared, so the schema's ranges do not depend on the database the schema was made on.
@@ -153,8 +158,13 @@ class ProductFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("archived"):
-            queryset = queryset.filter(archived_at__isnull=True)
+            queryset = self.unfiltered(queryset)
         return queryset
+
+    @staticmethod
+    def unfiltered(queryset):
+        """Without ``archived=true``, archived products are left out."""
+        return queryset.filter(archived_at__isnull=True)
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset, so that leaving it out means "not archived"
@@ -204,13 +214,13 @@ class ProductListView(TrustAPIView):
 
     capabilities = {"GET": Can.VIEW_PRODUCTS, "POST": Can.MANAGE_PRODUCTS}
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [Filters]
     filterset_class = ProductFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator: no trust, no rows
             return Product.objects.none()
-        return selectors.product_list({"archived": True}).select_related("clinical_safety_officer")
+        return selectors.product_list_with_people()
 
     @extend_schema(operation_id="products_list", responses=ProductSerializer(many=True))
     def get(self, request):
@@ -340,7 +350,7 @@ class ImportProblemSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class UsageImportSerializer(serializers.ModelSerializer):
+class UsageImportSerializer(FastRepresentation, serializers.ModelSerializer):
     """An ingestion job: where it has got to, and its problems by row or line."""
 
     url = serializers.SerializerMethodField()
@@ -369,7 +379,7 @@ class UsageImportSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, record) -> str:
-        return reverse("api:usage_import_detail", args=[record.pk])
+        return detail_url("api:usage_import_detail", record.pk)
 
     def get_format(self, record) -> str:
         return "json" if record.source == ImportSource.API_JSON else "csv"
@@ -495,7 +505,7 @@ class UsageImportListView(TrustAPIView):
         return Response(
             UsageImportSerializer(record).data,
             status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("api:usage_import_detail", args=[record.pk])},
+            headers={"Location": detail_url("api:usage_import_detail", record.pk)},
         )
 
 

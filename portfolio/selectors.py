@@ -47,6 +47,12 @@ def product_list(filters: dict | None = None) -> QuerySet[Product]:
     return queryset.order_by("name")
 
 
+def product_list_with_people() -> QuerySet[Product]:
+    """Every product of the trust in scope, archived too, with its supplier and people: what
+    the API lists (and filters itself), without the spend the pages show."""
+    return Product.objects.select_related("supplier", "owner", "clinical_safety_officer")
+
+
 def product_get(product_id: int) -> Product:
     return Product.objects.select_related(
         "organisation", "supplier", "owner", "clinical_safety_officer"

@@ -6,8 +6,6 @@ that may not manage roadmaps see only the items shared with the ICS or published
 """
 
 import django_filters
-from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -16,7 +14,7 @@ from accounts.api import TrustAPIView
 from accounts.permissions import Capability as Can
 from accounts.permissions import role_can
 from accounts.selectors import member_user_list
-from core.api import form_data, valid
+from core.api import MAX_INT, FastRepresentation, Filters, detail_url, form_data, valid
 from feedback.models import Feedback
 from portfolio.api import PersonSerializer
 from portfolio.selectors import product_list_active
@@ -25,15 +23,13 @@ from . import selectors, services
 from .forms import EvidenceForm, RoadmapItemForm
 from .models import Horizon, ItemStatus, RoadmapItem, Visibility
 
-MAX_INT = 2_147_483_647
 
-
-class ItemProductSerializer(serializers.Serializer):
+class ItemProductSerializer(FastRepresentation, serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class RoadmapItemSerializer(serializers.ModelSerializer):
+class RoadmapItemSerializer(FastRepresentation, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     product = ItemProductSerializer()
     owner = PersonSerializer(allow_null=True)
@@ -66,7 +62,7 @@ class RoadmapItemSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, item) -> str:
-        return reverse("api:roadmap_item_detail", args=[item.pk])
+        return detail_url("api:roadmap_item_detail", item.pk)
 
 
 class RoadmapItemInputSerializer(serializers.Serializer):
@@ -87,13 +83,13 @@ class RoadmapItemInputSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(Visibility.choices)
 
 
-class EvidenceSerializer(serializers.Serializer):
+class EvidenceSerializer(FastRepresentation, serializers.Serializer):
     feedback = serializers.IntegerField(source="pk")
     url = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
     def get_url(self, feedback) -> str:
-        return reverse("api:feedback_detail", args=[feedback.pk])
+        return detail_url("api:feedback_detail", feedback.pk)
 
 
 class RoadmapItemFilter(django_filters.FilterSet):
@@ -135,7 +131,7 @@ class RoadmapItemListView(_RoadmapAPIView):
     """The trust's roadmap items, newest first; add one."""
 
     capabilities = {"GET": Can.VIEW_SHARED_ROADMAPS, "POST": Can.MANAGE_ROADMAPS}
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [Filters]
     filterset_class = RoadmapItemFilter
 
     def get_queryset(self):

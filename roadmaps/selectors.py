@@ -5,6 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.scoping import scopes_disabled
 from feedback.models import Feedback
 from feedback.models import Status as FeedbackStatus
+from feedback.selectors import vote_count
 from portfolio.models import Capability
 
 from .models import Horizon, RoadmapItem, Visibility
@@ -57,7 +58,7 @@ def roadmap_evidence_list(item: RoadmapItem) -> QuerySet[Feedback]:
     return (
         Feedback.objects.filter(evidence_links__item=item)
         .select_related("product")
-        .annotate(vote_count=Count("votes", distinct=True))
+        .annotate(vote_count=vote_count())
         .order_by("-created_at")
     )
 
