@@ -5,7 +5,6 @@ from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import health as service_health
 from core.forms import add_validation_error, bound_data
 
 from . import selectors, services
@@ -33,9 +33,9 @@ from .tenancy import SESSION_ORGANISATION_KEY, ics_view, organisation_view
 
 @require_safe
 def health(request):
-    """Liveness and database readiness, for load balancers and docker compose."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness and database readiness, for load balancers and docker compose (the status page,
+    core:status, runs the same check among others). A database that does not answer is a 500."""
+    service_health.database_ping()
     return JsonResponse({"status": "ok"})
 
 

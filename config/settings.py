@@ -477,11 +477,21 @@ LOGGING = {
 }
 
 SERVICE_NAME = "NHS Product Portfolio"
+# Where people write for help the trust's own service desk cannot give (contact page, privacy
+# notice, accessibility statement). A public address, not a secret.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@example.org")
 # URL names (namespace:name or name) an anonymous user may open; everything else needs login.
 # Reviewed list: adding a name here makes a page public, so keep it short.
 ANONYMOUS_ALLOWED_URL_NAMES = frozenset(
     {
         "accounts:health",
+        # The service's public pages (core.views): what every NHS service must publish, readable
+        # before signing in, and the service status in words.
+        "core:accessibility",
+        "core:privacy",
+        "core:cookies",
+        "core:contact",
+        "core:status",
         "accounts:invitation_accept",
         "feedback:public_form",  # the QR-code feedback form: the only tenant page open without sign-in
         "feedback:public_thanks",

@@ -161,6 +161,7 @@ urlpatterns = [
     path("accounts/3rdparty/", not_offered),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("accounts/", include("allauth.urls")),
+    path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("portfolio.urls")),
     path("", include("feedback.urls")),

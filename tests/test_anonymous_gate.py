@@ -33,6 +33,11 @@ SAMPLE_KWARGS = {
 }
 EXPECTED_PUBLIC = {
     "accounts:health",
+    "core:accessibility",
+    "core:privacy",
+    "core:cookies",
+    "core:contact",
+    "core:status",
     "accounts:invitation_accept",
     "feedback:public_form",
     "feedback:public_thanks",

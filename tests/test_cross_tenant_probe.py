@@ -32,6 +32,12 @@ NON_TENANT_URL_NAMES = {
     "feedback:contact_confirm",  # signed token; confirms one address, shows no tenant data
     "roadmaps:item_public",  # secret token, and only items their trust made public (test_roadmaps)
     "accounts:sso_jwks",  # the app's public signing keys for single sign-on; no tenant data
+    # The service's public pages and its status in words: the same for everyone, no tenant data.
+    "core:accessibility",
+    "core:privacy",
+    "core:cookies",
+    "core:contact",
+    "core:status",
 }
 # Superuser admin; allauth's own pages; the API, whose token fixes the trust: probed route by route
 # in tests/test_api_cross_tenant.py.

@@ -316,6 +316,12 @@ def test_error_status_pages_are_accessible(demo_world, new_context, live_server,
     [
         ("anonymous", "account_login"),
         ("anonymous", "feedback:public_form"),  # the QR-code form, opened on ward staff's phones
+        # The public-service pages, linked from every page's footer.
+        ("anonymous", "core:accessibility"),
+        ("anonymous", "core:privacy"),
+        ("anonymous", "core:cookies"),
+        ("anonymous", "core:contact"),
+        ("anonymous", "core:status"),
         ("product-manager", "portfolio:product_list"),
         ("org-admin", "accounts:member_list"),
     ],
