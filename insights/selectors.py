@@ -32,6 +32,8 @@ def time_suggestion(row: ProductMonthSummary, median_cost: Decimal | None) -> tu
     )
     if use is None and rating is None:
         return "", "Not enough data"
+    # Each reason names only what the figures show: no "well rated" without ratings, no "used"
+    # without usage figures (issue 15).
     if use is not None and use < LOW_UTILISATION and rating is not None and rating < 3:
         return TimeDecision.ELIMINATE, "Little used and poorly rated"
     if use is not None and use < LOW_UTILISATION and rating is None:
@@ -40,16 +42,29 @@ def time_suggestion(row: ProductMonthSummary, median_cost: Decimal | None) -> tu
             f"Only {use:.0%} of licensed seats in use, and no feedback to weigh",
         )
     if rating is not None and rating < 3:
+        if use is None:
+            return TimeDecision.MIGRATE, "Staff rate it poorly; no usage figures to weigh"
         return TimeDecision.MIGRATE, "Used, but staff rate it poorly"
-    if (
-        use is not None
-        and use >= Decimal("0.6")
-        and (rating is None or rating >= Decimal("3.5"))
-        and not dear
-    ):
-        return TimeDecision.INVEST, "Well used and well rated"
     if dear:
         return TimeDecision.TOLERATE, "Costs more than twice the trust's median per active user"
+    well_used = use is not None and use >= Decimal("0.6")
+    well_rated = rating is not None and rating >= Decimal("3.5")
+    if well_used and well_rated:
+        return TimeDecision.INVEST, "Well used and well rated"
+    if well_used:
+        return (
+            TimeDecision.TOLERATE,
+            "Well used, but no one has rated it yet: ask staff for feedback before investing",
+        )
+    if rating is None:
+        return TimeDecision.TOLERATE, "Adequate use; no feedback to weigh"
+    if use is None:
+        if well_rated:
+            return (
+                TimeDecision.TOLERATE,
+                "Well rated, but no usage figures to weigh: import usage before investing",
+            )
+        return TimeDecision.TOLERATE, "Adequate ratings; no usage figures to weigh"
     return TimeDecision.TOLERATE, "Adequate use and satisfaction"
 
 

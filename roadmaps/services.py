@@ -101,15 +101,33 @@ def roadmap_item_set_status(*, item: RoadmapItem, status: str, user) -> RoadmapI
 
 
 def _close_the_loop(item: RoadmapItem, user) -> None:
-    """Released: every cited feedback item becomes done, through feedback's own triage (and emails)."""
-    response = f"Released: {item.title}."
+    """Released: every cited feedback item becomes done, through feedback's own triage (and
+    emails). A response the product manager wrote to that feedback is kept, with the release
+    added after it: it is what the people who gave the feedback were told, in that person's own words."""
+    note = f"Released: {item.title}."
     if item.expected_outcome:
-        response += f" {item.expected_outcome}"
+        note += f" {item.expected_outcome}"
     for link in item.evidence_links.select_related("feedback"):
         feedback = link.feedback
         if feedback.status in {FeedbackStatus.DONE, FeedbackStatus.DUPLICATE}:
             continue
-        feedback_triage(feedback=feedback, status=FeedbackStatus.DONE, response=response, user=user)
+        feedback_triage(
+            feedback=feedback,
+            status=FeedbackStatus.DONE,
+            response=release_response(feedback.response, note),
+            user=user,
+        )
+
+
+def release_response(written: str, note: str) -> str:
+    """The response a released item leaves on feedback it cites: the written one, then the
+    release note (once, however often the item is released)."""
+    written = written.strip()
+    if not written:
+        return note
+    if note in written:
+        return written
+    return f"{written}\n\n{note}"
 
 
 @transaction.atomic

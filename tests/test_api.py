@@ -276,7 +276,11 @@ def test_the_browser_session_works_with_csrf(trust):
 
 
 def test_each_token_is_throttled_with_retry_after(trust, monkeypatch):
+    """Three a minute, counted in fixed windows: the fourth in a window is refused until the
+    next window starts, which Retry-After gives; other tokens are counted apart."""
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"api": "3/minute"})
+    now = [6_000_000.0 + 45.2]  # 45.2 s into a minute: the clock is the test's, not the wall's
+    monkeypatch.setattr(TokenRateThrottle, "timer", lambda self: now[0])
     cache.clear()
     _, secret = make_token(trust)
     _, other = make_token(trust)
@@ -284,8 +288,10 @@ def test_each_token_is_throttled_with_retry_after(trust, monkeypatch):
     assert statuses == [200, 200, 200, 429]
     response = api(secret).get("/api/v1/products/")
     assert response["Content-Type"] == PROBLEM
-    assert int(response["Retry-After"]) > 0
+    assert response["Retry-After"] == "15"  # the rest of this minute, rounded up
     assert api(other).get("/api/v1/products/").status_code == 200
+    now[0] += 15  # the next window
+    assert api(secret).get("/api/v1/products/").status_code == 200
     cache.clear()
 
 

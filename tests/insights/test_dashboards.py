@@ -237,6 +237,23 @@ def test_a_trust_that_moves_ics_leaves_its_former_icss_cached_dashboard(client, 
             "Costs more than twice the trust's median per active user",
         ),
         ("0.50", "3.2", "10", "tolerate", "Adequate use and satisfaction"),
+        (
+            "0.90",
+            None,
+            "10",
+            "tolerate",
+            "Well used, but no one has rated it yet: ask staff for feedback before investing",
+        ),
+        ("0.50", None, "10", "tolerate", "Adequate use; no feedback to weigh"),
+        (
+            None,
+            "4.5",
+            None,
+            "tolerate",
+            "Well rated, but no usage figures to weigh: import usage before investing",
+        ),
+        (None, "3.2", None, "tolerate", "Adequate ratings; no usage figures to weigh"),
+        (None, "2.0", None, "migrate", "Staff rate it poorly; no usage figures to weigh"),
     ],
 )
 def test_time_suggestion(utilisation, rating, cost, expected, reason):
@@ -246,3 +263,26 @@ def test_time_suggestion(utilisation, rating, cost, expected, reason):
         cost_per_active_user=Decimal(cost) if cost else None,
     )
     assert time_suggestion(row, Decimal("20")) == (expected, reason)
+
+
+@pytest.mark.parametrize("utilisation", [None, "0.10", "0.34", "0.35", "0.59", "0.60", "0.95"])
+@pytest.mark.parametrize("rating", [None, "1.0", "2.99", "3.0", "3.49", "3.5", "5.0"])
+@pytest.mark.parametrize("cost", [None, "10", "41"])
+def test_time_reasons_claim_only_what_the_figures_show(utilisation, rating, cost):
+    """Every combination: no claim about ratings without ratings, none about use without usage,
+    and Invest only with both (issue 15: "well rated" was said of products nobody rated)."""
+    row = ProductMonthSummary(
+        utilisation=Decimal(utilisation) if utilisation else None,
+        mean_rating=Decimal(rating) if rating else None,
+        cost_per_active_user=Decimal(cost) if cost else None,
+    )
+    decision, reason = time_suggestion(row, Decimal("20"))
+    said = reason.lower()
+    if rating is None:
+        assert not any(w in said for w in ("well rated", "satisfaction", "rate it poorly")), reason
+    if utilisation is None:
+        assert not any(w in said for w in ("well used", "used,", "little used", "in use")), reason
+        assert "adequate use" not in said, reason
+    if decision == "invest":
+        assert utilisation is not None and rating is not None
+    assert reason

@@ -10,7 +10,7 @@ from accounts.scoping import scope, scopes_disabled
 from feedback.models import FeedbackVote, Status, StatusChange
 from roadmaps.models import RoadmapEvidence, RoadmapItem, Visibility
 from roadmaps.rice import RiceError, rice_score
-from roadmaps.services import roadmap_item_update
+from roadmaps.services import release_response, roadmap_item_update
 from tests.factories import (
     FeedbackFactory,
     IcsMembershipFactory,
@@ -210,6 +210,50 @@ def test_releasing_closes_the_loop_through_feedback_triage(
     assert StatusChange.unscoped.get(feedback=feedback).to_status == Status.DONE
     assert [m.to for m in mail.outbox] == [["nurse@nhs.net"]]
     assert "Released: One-click discharge letters." in mail.outbox[0].body
+
+
+def test_releasing_keeps_the_response_the_product_manager_wrote(
+    pm_client, pm, django_capture_on_commit_callbacks
+):
+    """The written response stays, with the release after it (issue 15: it was overwritten)."""
+    product = ProductFactory(organisation=pm.organisation)
+    item = RoadmapItemFactory(
+        product=product, title="One-click discharge letters", expected_outcome="Two clicks fewer."
+    )
+    written = "Thank you: we are working on this with the supplier."
+    feedback = FeedbackFactory(
+        product=product,
+        status=Status.PLANNED,
+        response=written,
+        contact_email="nurse@nhs.net",
+        contact_consent=True,
+        contact_confirmed_at=timezone.now(),
+    )
+    untouched = FeedbackFactory(product=product)
+    for cited in (feedback, untouched):
+        RoadmapEvidence.unscoped.create(organisation=pm.organisation, item=item, feedback=cited)
+    url = reverse("roadmaps:item_status", args=[pm.organisation.ods_code, item.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pm_client.post(url, {"status": "released"}).status_code == 302
+    feedback.refresh_from_db()
+    untouched.refresh_from_db()
+    note = "Released: One-click discharge letters. Two clicks fewer."
+    assert feedback.response == f"{written}\n\n{note}"
+    assert untouched.response == note
+    assert written in mail.outbox[0].body and note in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("", "Released: X."),
+        ("   ", "Released: X."),
+        ("We heard you.", "We heard you.\n\nReleased: X."),
+        ("We heard you.\n\nReleased: X.", "We heard you.\n\nReleased: X."),
+    ],
+)
+def test_the_release_note_is_added_once(written, expected):
+    assert release_response(written, "Released: X.") == expected
 
 
 # --- ICS view and the public link ------------------------------------------------------------
