@@ -35,6 +35,15 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine client IP address")
         return ip
 
+    def get_reauthentication_methods(self, user):
+        """allauth's ways to confirm it is you, less the e-mailed code: its pages are not offered
+        (config.urls), so neither is a link to them."""
+        return [
+            method
+            for method in super().get_reauthentication_methods(user)
+            if method["id"] != "reauthenticate_by_code"
+        ]
+
     def get_login_stages(self):
         """allauth's stages, except that a single sign-on the provider says was multi-factor is
         not asked for the authenticator app's code as well (accounts.sso.stages)."""

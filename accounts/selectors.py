@@ -1,6 +1,6 @@
 """Read queries for people, trusts and memberships."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from .models import (
@@ -30,6 +30,40 @@ def membership_list(user) -> list[Membership]:
     (accounts.rls: the database too)."""
     with scopes_disabled():
         return list(_own_memberships(user).filter(open_on(prefix="organisation__")))
+
+
+def works_in_several_places(user) -> bool:
+    """Whether the user has more than one open trust or ICS to choose between: the header offers
+    "Switch organisation" only then. One query for a trust member (who also leads an ICS, or not)."""
+    icss = ics_membership_list(user).select_related(None).order_by()
+    with scopes_disabled():
+        leads_an_ics = list(
+            _own_memberships(user)
+            .filter(open_on(prefix="organisation__"))
+            .select_related(None)
+            .order_by()
+            .annotate(leads=Exists(icss))
+            .values_list("leads", flat=True)[:2]
+        )
+    if leads_an_ics:
+        return len(leads_an_ics) > 1 or leads_an_ics[0]
+    return icss.count() > 1
+
+
+def works_elsewhere_annotations(user) -> dict:
+    """For a query of one of the user's memberships: whether they may also work in another open
+    trust, or lead an ICS (``annotate(**...)``, so a trust page asks in the query that finds the
+    membership). To be built with scopes disabled, like the memberships it reads."""
+    return {
+        "works_in_another_trust": Exists(
+            _own_memberships(user)
+            .filter(open_on(prefix="organisation__"))
+            .exclude(organisation_id=OuterRef("organisation_id"))
+            .select_related(None)
+            .order_by()
+        ),
+        "leads_an_ics": Exists(ics_membership_list(user).select_related(None).order_by()),
+    }
 
 
 def membership_list_closed(user) -> list[Membership]:

@@ -21,6 +21,7 @@ from .mfa import mfa_enrolment_redirect, mfa_requirement, request_has_mfa
 from .models import IcsMembership, Membership, Organisation
 from .permissions import role_can
 from .scoping import scope, scopes_disabled
+from .selectors import works_elsewhere_annotations
 from .sso.session import sso_session
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def _membership_for(user, ods_code) -> Membership:
         membership = (
             Membership.objects.select_related("organisation", "organisation__ics")
             .filter(user=user, organisation__ods_code=ods_code, suspended_at__isnull=True)
+            .annotate(**works_elsewhere_annotations(user))  # the header's "Switch organisation"
             .first()
         )
     if membership is None:
@@ -90,6 +92,12 @@ def organisation_view(capability: str):
             if membership.organisation.is_closed:
                 return _closed_page(request, membership.organisation)
             if not role_can(membership.role, capability):
+                if not membership.organisation.sso_only or sso_session(request):
+                    # The refusal page (403.html) keeps the trust's header and this role's
+                    # menu; not for a session the trust would first send to single sign-on.
+                    request.organisation = membership.organisation
+                    request.membership = membership
+                    request.role = membership.role
                 raise PermissionDenied
             if membership.organisation.sso_only and not sso_session(request):
                 return sso_required_response(request, membership.organisation)
