@@ -51,6 +51,10 @@ WHOLE_DATABASE = {
     ("accounts/selectors.py", "membership_list", "scopes_disabled"): (
         "the signed-in person's own memberships, to choose a trust"
     ),
+    ("accounts/selectors.py", "works_in_several_places", "scopes_disabled"): (
+        "the signed-in user's own memberships in every trust: whether the header offers "
+        "'Switch organisation'"
+    ),
     ("accounts/selectors.py", "membership_list_closed", "scopes_disabled"): (
         "the signed-in person's own memberships of closed trusts, to say they closed"
     ),
